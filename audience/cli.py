@@ -1,0 +1,82 @@
+"""Command-line interface: `audience generate`, `audience append-day`, `audience summary`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_DB = "warehouse/audience.duckdb"
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from audience import synth
+
+    start = time.perf_counter()
+    counts = synth.generate(
+        args.customers,
+        seed=args.seed,
+        out_dir=args.out,
+        mess_rate=args.mess_rate,
+        fmt=args.format,
+        end_date=args.end_date,
+    )
+    elapsed = time.perf_counter() - start
+    for stem, n in counts.items():
+        print(f"  {stem:<20} {n:>12,} rows")
+    print(f"generated {args.customers:,} customers into {args.out} in {elapsed:.1f}s")
+    return 0
+
+
+def _cmd_append_day(args: argparse.Namespace) -> int:
+    from audience import synth
+
+    counts = synth.append_day(args.out, seed=args.seed)
+    for stem, n in counts.items():
+        print(f"  {stem:<20} {n:>12,} rows appended")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from audience.report import summary_text
+
+    path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
+    if not Path(path).exists():
+        print(f"no warehouse at {path}: run `make build` first", file=sys.stderr)
+        return 1
+    print(summary_text(path))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="audience", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write synthetic raw data for every source")
+    gen.add_argument("--customers", type=int, default=20000, help="number of customers")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--out", default="data/raw", help="raw folder to write into")
+    gen.add_argument("--mess-rate", type=float, default=0.02, help="share of rows given each defect")
+    gen.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    gen.add_argument("--end-date", default="2025-12-31", help="last day of the simulated history")
+    gen.set_defaults(func=_cmd_generate)
+
+    app = sub.add_parser("append-day", help="append one new day of events and orders as batch files")
+    app.add_argument("--out", default="data/raw")
+    app.add_argument("--seed", type=int, default=0)
+    app.set_defaults(func=_cmd_append_day)
+
+    summ = sub.add_parser("summary", help="print rows per mart and segment sizes")
+    summ.add_argument("--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})")
+    summ.set_defaults(func=_cmd_summary)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+{#-
+    parse_amount(expr): text -> double, null when unparseable.
+    Strips blanks, currency symbols and codes ($, €, £, USD, EUR, GBP) and thousands separators
+    (`,`). A `.` is the decimal point (docs/data_contract.md).
+-#}
+{% macro parse_amount(expr) %}
+    {%- set ns = namespace(cleaned="upper(trim(" ~ expr ~ "))") -%}
+    {%- for token in ['$', '€', '£', 'USD', 'EUR', 'GBP', ',', ' '] -%}
+        {%- set ns.cleaned = dbt.replace(ns.cleaned, "'" ~ token ~ "'", "''") -%}
+    {%- endfor -%}
+    {{ try_cast("nullif(" ~ ns.cleaned ~ ", '')", type_double()) }}
+{% endmacro %}
+
+
+{#- parse_integer(expr): text -> integer through the amount parser; null when not a whole number. -#}
+{% macro parse_integer(expr) %}
+    case
+        when {{ parse_amount(expr) }} = floor({{ parse_amount(expr) }})
+            and abs({{ parse_amount(expr) }}) < 2000000000
+            then cast({{ parse_amount(expr) }} as {{ dbt.type_int() }})
+    end
+{% endmacro %}
+
+
+{#- type_double(): an 8-byte floating point type on every warehouse. -#}
+{% macro type_double() %}
+    {{ return(adapter.dispatch('type_double', 'audience')()) }}
+{% endmacro %}
+
+{% macro default__type_double() %}{{ return('double precision') }}{% endmacro %}
+{% macro duckdb__type_double() %}{{ return('double') }}{% endmacro %}
+{% macro spark__type_double() %}{{ return('double') }}{% endmacro %}
+{% macro bigquery__type_double() %}{{ return('float64') }}{% endmacro %}

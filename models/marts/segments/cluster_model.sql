@@ -1,0 +1,46 @@
+{#- The stored K-Means model: per cluster and feature, the transform and the centroid. -#}
+with
+
+fit as (
+    select * from {{ ref('cluster_fit') }}
+),
+
+transform as (
+    select
+        feature,
+        position,
+        max(case when metric = 'use_log1p' then value end) = 1 as use_log1p,
+        max(case when metric = 'mean' then value end) as feature_mean,
+        max(case when metric = 'std' then value end) as feature_std,
+        max(case when metric = 'median_fill' then value end) as median_fill
+    from fit
+    where artifact = 'transform'
+    group by feature, position
+),
+
+centroids as (
+    select
+        model_version,
+        cluster_id,
+        feature,
+        value as centroid_z
+    from fit
+    where artifact = 'centroid'
+),
+
+final as (
+    select
+        centroids.model_version,
+        centroids.cluster_id,
+        centroids.feature,
+        transform.position,
+        transform.use_log1p,
+        transform.feature_mean,
+        transform.feature_std,
+        transform.median_fill,
+        centroids.centroid_z
+    from centroids
+    inner join transform on centroids.feature = transform.feature
+)
+
+select * from final

@@ -1,0 +1,55 @@
+with
+
+source as (
+    select * from {{ source('shop', 'order_items') }}
+),
+
+typed as (
+    select
+        ---------- ids
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('product_id') }} as product_id,
+
+        ---------- strings
+        coalesce({{ clean_code('category') }}, 'unknown') as category,
+
+        ---------- numerics
+        {{ parse_integer('line_number') }} as line_number,
+        coalesce({{ parse_integer('quantity') }}, 1) as quantity,
+        {{ parse_amount('unit_price') }} as unit_price,
+
+        ---------- raw values and lineage
+        order_id as raw_order_id,
+        quantity as raw_quantity,
+        unit_price as raw_unit_price,
+        _source_file,
+        _source_row
+    from source
+),
+
+final as (
+    select
+        {{ dbt.concat(["coalesce(order_id, '')", "'#'", "coalesce(" ~ dbt.safe_cast('line_number', api.Column.translate_type('string')) ~ ", cast(_source_row as " ~ api.Column.translate_type('string') ~ "))"]) }} as order_item_id,
+        order_id,
+        product_id,
+        category,
+        line_number,
+        quantity,
+        unit_price,
+        quantity * unit_price as line_total,
+        case
+            when order_id is null or product_id is null then 'missing_key'
+            when unit_price is null and raw_unit_price is not null then 'unparseable_amount'
+            when unit_price < 0 then 'negative_amount'
+            when quantity <= 0 then 'invalid_quantity'
+            when quantity * unit_price > {{ var('max_order_total') }} then 'absurd_amount'
+        end as dq_reason,
+        raw_order_id,
+        raw_quantity,
+        raw_unit_price,
+        _source_file,
+        _source_row
+    from typed
+)
+
+select * from final

@@ -1,0 +1,77 @@
+with
+
+source as (
+    select * from {{ source('shop', 'orders') }}
+),
+
+typed as (
+    select
+        ---------- ids
+        {{ clean_text('order_id') }} as order_id,
+        {{ clean_text('customer_id') }} as customer_id,
+
+        ---------- strings
+        coalesce(upper({{ clean_text('currency') }}), '{{ var("default_currency") }}') as currency,
+        case
+            when {{ clean_code('status') }} is null then 'completed'
+            when {{ clean_code('status') }} in ('completed', 'complete', 'paid', 'shipped', 'delivered') then 'completed'
+            when {{ clean_code('status') }} in ('cancelled', 'canceled', 'void') then 'cancelled'
+            when {{ clean_code('status') }} in ('returned', 'refunded') then 'returned'
+            else 'other'
+        end as order_status,
+        {{ clean_code('channel') }} as channel,
+
+        ---------- numerics
+        {{ parse_amount('order_total') }} as order_total,
+        coalesce({{ parse_amount('discount_amount') }}, 0) as discount_amount,
+
+        ---------- timestamps
+        {{ parse_timestamp('ordered_at') }} as ordered_at_parsed,
+
+        ---------- raw values and lineage
+        order_id as raw_order_id,
+        customer_id as raw_customer_id,
+        ordered_at as raw_ordered_at,
+        order_total as raw_order_total,
+        _source_file,
+        _source_row
+    from source
+),
+
+flagged as (
+    select
+        *,
+        {{ plausible_timestamp('ordered_at_parsed') }} as ordered_at,
+        case
+            when order_id is null then 'missing_key'
+            when customer_id is null then 'missing_customer_id'
+            when {{ plausible_timestamp('ordered_at_parsed') }} is null then 'unparseable_date'
+            when order_total is null then 'unparseable_amount'
+            when order_total < 0 then 'negative_amount'
+            when order_total > {{ var('max_order_total') }} then 'absurd_amount'
+            when discount_amount < 0 then 'negative_amount'
+        end as dq_reason
+    from typed
+),
+
+final as (
+    select
+        order_id,
+        customer_id,
+        currency,
+        order_status,
+        channel,
+        order_total,
+        discount_amount,
+        ordered_at,
+        dq_reason,
+        raw_order_id,
+        raw_customer_id,
+        raw_ordered_at,
+        raw_order_total,
+        _source_file,
+        _source_row
+    from flagged
+)
+
+select * from final

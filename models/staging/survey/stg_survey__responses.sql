@@ -1,0 +1,59 @@
+with
+
+source as (
+    select * from {{ source('survey', 'responses') }}
+),
+
+typed as (
+    select
+        ---------- ids
+        {{ clean_text('response_id') }} as response_id,
+        {{ clean_text('customer_id') }} as customer_id,
+
+        ---------- strings
+        {{ normalize_email('email') }} as email,
+        {{ clean_code('preferred_channel') }} as preferred_channel,
+        {{ clean_text('comment') }} as comment,
+
+        ---------- numerics
+        {{ parse_integer('nps_score') }} as nps_score_parsed,
+        {{ parse_integer('satisfaction_score') }} as satisfaction_score_parsed,
+
+        ---------- timestamps
+        {{ plausible_timestamp(parse_timestamp('submitted_at')) }} as submitted_at,
+
+        ---------- raw values and lineage
+        nps_score as raw_nps_score,
+        satisfaction_score as raw_satisfaction_score,
+        submitted_at as raw_submitted_at,
+        _source_file,
+        _source_row
+    from source
+),
+
+final as (
+    select
+        response_id,
+        customer_id,
+        email,
+        preferred_channel,
+        comment,
+        case when nps_score_parsed between 0 and 10 then nps_score_parsed end as nps_score,
+        case when satisfaction_score_parsed between 1 and 5 then satisfaction_score_parsed end as satisfaction_score,
+        submitted_at,
+        case
+            when response_id is null then 'missing_key'
+            when customer_id is null and email is null then 'missing_identity'
+            when submitted_at is null then 'unparseable_date'
+            when nps_score_parsed is not null and nps_score_parsed not between 0 and 10 then 'out_of_range'
+            when satisfaction_score_parsed is not null and satisfaction_score_parsed not between 1 and 5 then 'out_of_range'
+        end as dq_reason,
+        raw_nps_score,
+        raw_satisfaction_score,
+        raw_submitted_at,
+        _source_file,
+        _source_row
+    from typed
+)
+
+select * from final

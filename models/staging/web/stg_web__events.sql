@@ -1,0 +1,67 @@
+with
+
+source as (
+    select * from {{ source('web', 'events') }}
+),
+
+typed as (
+    select
+        ---------- ids
+        {{ clean_text('event_id') }} as event_id,
+        {{ clean_text('anonymous_id') }} as anonymous_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('session_id') }} as session_id,
+        {{ clean_text('product_id') }} as product_id,
+
+        ---------- strings
+        case
+            when {{ clean_code('event_type') }} in ('page_view', 'pageview', 'page') then 'page_view'
+            when {{ clean_code('event_type') }} in ('product_view', 'view_item', 'product_viewed') then 'product_view'
+            when {{ clean_code('event_type') }} in ('add_to_cart', 'addtocart', 'add_cart', 'cart_add') then 'add_to_cart'
+            when {{ clean_code('event_type') }} in ('checkout', 'begin_checkout', 'checkout_started') then 'checkout'
+            when {{ clean_code('event_type') }} in ('purchase', 'order_completed', 'transaction') then 'purchase'
+            when {{ clean_code('event_type') }} in ('login', 'sign_in', 'signin', 'identify') then 'login'
+            when {{ clean_code('event_type') }} in ('search', 'site_search') then 'search'
+            when {{ clean_code('event_type') }} is not null then 'other'
+        end as event_type,
+        coalesce({{ clean_code('platform') }}, 'web') as platform,
+        {{ clean_text('page_url') }} as page_url,
+        {{ clean_code('category') }} as category,
+
+        ---------- timestamps
+        {{ plausible_timestamp(parse_timestamp('event_at')) }} as event_at,
+
+        ---------- raw values and lineage
+        event_type as raw_event_type,
+        event_at as raw_event_at,
+        _source_file,
+        _source_row
+    from source
+),
+
+final as (
+    select
+        event_id,
+        anonymous_id,
+        customer_id,
+        session_id,
+        product_id,
+        event_type,
+        platform,
+        page_url,
+        category,
+        event_at,
+        case
+            when event_id is null then 'missing_key'
+            when anonymous_id is null and customer_id is null then 'missing_identity'
+            when event_type is null then 'missing_event_type'
+            when event_at is null then 'unparseable_date'
+        end as dq_reason,
+        raw_event_type,
+        raw_event_at,
+        _source_file,
+        _source_row
+    from typed
+)
+
+select * from final

@@ -1,0 +1,110 @@
+"""Shared fixtures: generated raw data and dbt builds in temporary folders.
+
+The end-to-end fixtures run the real `dbt build` (in a subprocess, as a user would) against a
+temporary DuckDB file, so the dbt data tests and unit tests run as part of pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@dataclass
+class DbtRun:
+    """The result of one `dbt` invocation against a temporary warehouse."""
+
+    raw_dir: Path
+    db_path: Path
+    target_dir: Path
+    returncode: int
+    output: str
+
+    def query(self, sql: str) -> list[tuple]:
+        con = duckdb.connect(str(self.db_path), read_only=True)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+    def df(self, sql: str):
+        con = duckdb.connect(str(self.db_path), read_only=True)
+        try:
+            return con.execute(sql).df()
+        finally:
+            con.close()
+
+
+def run_dbt(
+    args: list[str],
+    raw_dir: Path,
+    db_path: Path,
+    work_dir: Path,
+    extra_env: dict[str, str] | None = None,
+) -> DbtRun:
+    """Run `dbt <args>` on the project with raw files from raw_dir into the DuckDB file db_path."""
+    target_dir = work_dir / "target"
+    env = {
+        **os.environ,
+        "AUDIENCE_RAW_PATH": str(raw_dir),
+        "AUDIENCE_DUCKDB_PATH": str(db_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(extra_env or {}),
+    }
+    cmd = [
+        DBT,
+        *args,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(target_dir),
+        "--log-path", str(work_dir / "logs"),
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work_dir)
+    return DbtRun(raw_dir, db_path, target_dir, proc.returncode, proc.stdout + proc.stderr)
+
+
+def generate(out_dir: Path, n_customers: int, seed: int = 7, **kwargs) -> dict[str, int]:
+    from audience import synth
+
+    return synth.generate(n_customers, seed=seed, out_dir=out_dir, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> DbtRun:
+    """Generated data for every source (with injected mess), built once with `dbt build`."""
+    work = tmp_path_factory.mktemp("demo")
+    raw = work / "raw"
+    generate(raw, n_customers=3000, seed=11)
+    run = run_dbt(["build"], raw, work / "audience.duckdb", work)
+    if run.returncode != 0:
+        pytest.fail("dbt build failed on generated demo data:\n" + run.output[-8000:])
+    return run
+
+
+@pytest.fixture(scope="session")
+def transactions_only_build(tmp_path_factory, demo_build) -> DbtRun:
+    """A raw folder that holds nothing but orders.csv (the minimum the contract requires)."""
+    work = tmp_path_factory.mktemp("txonly")
+    raw = work / "raw"
+    raw.mkdir()
+    src = demo_build.raw_dir / "orders.csv"
+    if src.exists():
+        shutil.copy(src, raw / "orders.csv")
+    else:
+        con = duckdb.connect()
+        con.execute(
+            f"copy (select * from read_parquet('{demo_build.raw_dir / 'orders.parquet'}')) "
+            f"to '{raw / 'orders.csv'}' (header)"
+        )
+    run = run_dbt(["build"], raw, work / "audience.duckdb", work)
+    return run
