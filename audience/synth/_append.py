@@ -1,0 +1,193 @@
+"""``append_day``: one more day of web activity and orders as dated micro-batch files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import _params as P
+from ._generate import TRUTH, Counters, items_table, orders_table, web_table
+from ._io import write_csv
+from ._orders import CATEGORY_P, Orders, draw_baskets, draw_by_type, draw_products
+from ._people import Window
+from ._util import group_offsets
+from ._web import (
+    ABANDON,
+    BROWSE,
+    PURCHASE,
+    Devices,
+    Sessions,
+    browse_kind,
+    draw_events,
+    logged_in_draw,
+    pick_device,
+)
+
+_TRUTH_COLS = [
+    "customer_id",
+    "person_id",
+    "latent_type",
+    "is_primary",
+    "is_alive_at_end",
+    "lambda",
+    "p_dropout",
+    "aov_mean",
+    "discount_prob",
+    "discount_frac",
+    "web_sessions_per_day",
+    "n_orders",
+]
+
+
+def _load_state(out: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    meta = json.loads((out / TRUTH / "meta.json").read_text())
+    cust = pq.read_table(out / TRUTH / "customers.parquet", columns=_TRUTH_COLS).to_pandas()
+    dead = set(meta.get("appended_dropouts", []))
+    cust = cust[cust["is_primary"] & cust["is_alive_at_end"] & ~cust["customer_id"].isin(dead)]
+    devices = pq.read_table(out / TRUTH / "anonymous_ids.parquet").to_pandas()
+    return meta, cust.reset_index(drop=True), devices
+
+
+def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = None) -> dict[str, int]:
+    """Append the next day of activity as micro-batch files; return {file_stem: row_count}.
+
+    The new day is the day after ``last_event_date`` in ``_truth/meta.json``. A random subset of the
+    customers alive at the end (each with probability from its browse + purchase rates, or exactly
+    ``n_active`` of them drawn by those rates) buys, abandons a cart or browses; a few anonymous
+    visitors browse too. Writes clean ``web_events/<YYYY-MM-DD>.csv``, ``orders/<YYYY-MM-DD>.csv`` and
+    ``order_items/<YYYY-MM-DD>.csv``, then advances the key counters and ``last_event_date`` in
+    meta.json. The same folder state and seed give byte-identical files.
+    """
+    out = Path(out_dir)
+    meta, cust, devices = _load_state(out)
+    day = dt.date.fromisoformat(meta["last_event_date"]) + dt.timedelta(days=1)
+    win = Window.build(day.isoformat(), 1.0 / 365.25)  # the single new day
+    rng = np.random.default_rng(np.random.SeedSequence([int(meta["seed"]), int(seed), day.toordinal()]))
+    cnt = Counters(**meta["counters"])
+
+    types = cust["latent_type"].map({t: i for i, t in enumerate(P.LATENT_TYPES)}).to_numpy(np.int8)
+    lam = cust["lambda"].to_numpy(float)
+    web_rate = cust["web_sessions_per_day"].to_numpy(float)
+    rate = lam + web_rate
+    n_all = len(cust)
+    if n_active is None:
+        active = np.flatnonzero(rng.random(n_all) < 1 - np.exp(-rate))
+    else:
+        k = min(max(int(n_active), 0), n_all)
+        active = (
+            np.sort(rng.choice(n_all, size=k, replace=False, p=rate / rate.sum())) if k else np.zeros(0, int)
+        )
+    a = len(active)
+    buy = rng.random(a) < lam[active] / rate[active]
+    kind = np.where(
+        buy, PURCHASE, browse_kind(rng, np.array([P.TYPES[t].abandon_share for t in types[active]]))
+    )
+    if a >= 2 and not buy.any():
+        buy[0], kind[0] = True, PURCHASE
+    if a >= 2 and not (kind == ABANDON).any():
+        j = np.flatnonzero(~buy)[0]
+        kind[j] = ABANDON
+    kind = kind.astype(np.int8)
+
+    # devices of the active customers, then a few anonymous visitors
+    dev_person = devices["person_id"].to_numpy(object)
+    codes = pd.Index(cust["person_id"].to_numpy(object)[active]).get_indexer(dev_person)
+    mine = np.flatnonzero(codes >= 0)
+    mine = mine[np.argsort(codes[mine], kind="stable")]
+    anon_all = np.flatnonzero(pd.isna(dev_person))
+    n_anon = min(len(anon_all), int(rng.poisson(0.2 * a)))
+    anon = np.sort(rng.choice(anon_all, size=n_anon, replace=False)) if n_anon else np.zeros(0, int)
+    counts = np.bincount(codes[mine], minlength=a)
+    rows = np.concatenate([mine, anon])
+    platform = (devices["platform"].to_numpy(object)[rows] == "app").astype(np.int8)
+    dev = Devices(
+        owner=np.concatenate([codes[mine], np.full(n_anon, -1)]),
+        platform=platform,
+        first=group_offsets(counts),
+        count=counts,
+    )
+    dev_ids = pa.array(devices["anonymous_id"].to_numpy(object)[rows], pa.string())
+
+    owner = np.arange(a)
+    anchor = win.start + ((6 + 17.5 * rng.random(a)) * 3600).astype(np.int64)
+    device = pick_device(rng, dev, owner)
+    logged = np.where(kind == PURCHASE, True, logged_in_draw(rng, platform[device]))
+    buyers = np.flatnonzero(kind == PURCHASE)
+    t_buy = types[active[buyers]]
+    baskets = draw_baskets(
+        rng,
+        t_buy,
+        cust["aov_mean"].to_numpy(float)[active[buyers]],
+        cust["discount_prob"].to_numpy(float)[active[buyers]],
+        cust["discount_frac"].to_numpy(float)[active[buyers]],
+        (cust["n_orders"].to_numpy()[active[buyers]] == 0) & (t_buy == P.NEW_VISITOR),
+    )
+    focus = draw_products(rng, draw_by_type(rng, types[active], CATEGORY_P))
+    focus[buyers] = baskets.first_product
+    anon_dev = np.flatnonzero(dev.owner < 0)
+    anon_anchor = win.start + (rng.random(n_anon) * (win.end - win.start - 3600)).astype(np.int64)
+    sessions = Sessions.concat(
+        [
+            Sessions(
+                owner=owner,
+                device=device,
+                anchor=anchor,
+                kind=kind,
+                logged_in=logged,
+                acct2=np.zeros(a, bool),
+                focus=focus,
+            ),
+            Sessions(
+                owner=np.full(n_anon, -1),
+                device=anon_dev,
+                anchor=anon_anchor,
+                kind=np.where(rng.random(n_anon) < 0.5, BROWSE, ABANDON).astype(np.int8),
+                logged_in=np.zeros(n_anon, bool),
+                acct2=np.zeros(n_anon, bool),
+                focus=draw_products(rng, rng.integers(0, len(P.CATEGORIES), n_anon)),
+            ),
+        ]
+    )
+    events = draw_events(rng, sessions, dev.platform[sessions.device], win.end)
+
+    # orders in the order of their purchase sessions
+    order_owner = buyers
+    orders = Orders(
+        owner=order_owner,
+        ts=anchor[buyers],
+        acct2=np.zeros(len(buyers), bool),
+        store=np.zeros(len(buyers), bool),
+        baskets=baskets,
+    )
+    acct_ids = pa.concat_arrays([pa.array(cust["customer_id"].to_numpy(object)[active], pa.string())] * 2)
+    channel = platform[device[buyers]]
+    otab = orders_table(orders, channel, acct_ids, a, cnt.order)
+    itab = items_table(orders, otab.column("order_id").combine_chunks())
+    wtab = web_table(sessions, events, dev, dev_ids, acct_ids, a, cnt.session, cnt.event)
+    by_time = pc.sort_indices(otab, sort_keys=[("ordered_at", "ascending")])
+    otab = otab.take(by_time)
+
+    name = f"{day.isoformat()}.csv"
+    for stem, table in (("web_events", wtab), ("orders", otab), ("order_items", itab)):
+        (out / stem).mkdir(exist_ok=True)
+        write_csv(table, out / stem / name, stem)
+
+    # BG/NBD: buyers may drop out after this purchase
+    p = cust["p_dropout"].to_numpy(float)[active[buyers]]
+    died = cust["customer_id"].to_numpy(object)[active[buyers]][rng.random(len(buyers)) < p]
+    cnt.order += otab.num_rows
+    cnt.session += len(sessions)
+    cnt.event += wtab.num_rows
+    meta["counters"] = vars(cnt)
+    meta["last_event_date"] = day.isoformat()
+    meta["appended_dates"] = meta.get("appended_dates", []) + [day.isoformat()]
+    meta["appended_dropouts"] = meta.get("appended_dropouts", []) + sorted(str(c) for c in died)
+    (out / TRUTH / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return {"web_events": wtab.num_rows, "orders": otab.num_rows, "order_items": itab.num_rows}

@@ -1,0 +1,402 @@
+"""``generate``: simulate all sources chunk by chunk and stream them to the raw folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import _params as P
+from ._engage import campaign_schedule, consent_table, draw_consent_and_email, email_table, survey_table
+from ._io import Sink
+from ._mess import DefectLog, empty_defects, mess_customers, mess_events, mess_orders, order_ids
+from ._orders import Orders, draw_orders
+from ._people import NO_DEATH, Ids, People, Window, clean_emails, customers_columns, draw_people
+from ._util import (
+    cents_to_decimal,
+    group_offsets,
+    hex_ids,
+    owner_index,
+    prefixed_ids,
+    rank_in_group,
+    take_text,
+    ts_array,
+    ts_text,
+)
+from ._web import (
+    EVENT_TYPES,
+    PLATFORMS,
+    PRODUCT_IDS,
+    URLS,
+    Devices,
+    Events,
+    Sessions,
+    dictionary,
+    draw_devices,
+    draw_events,
+    draw_sessions,
+)
+
+GENERATOR_VERSION = 1
+CHUNK_SIZE = 50_000  # customers per chunk: fixed, so output never depends on memory settings
+STEMS = (
+    "customers",
+    "orders",
+    "order_items",
+    "web_events",
+    "email_events",
+    "survey_responses",
+    "consent_events",
+)
+TRUTH = "_truth"
+BATCH_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.csv$")
+
+
+@dataclass
+class Counters:
+    """Next sequence numbers of generated keys (kept in meta.json for ``append_day``)."""
+
+    order: int = 1
+    event: int = 1
+    session: int = 1
+    device: int = 0
+    email: int = 1
+    consent: int = 1
+    response: int = 1
+    ghost: int = 0
+
+
+def hex_salt(seed: int) -> int:
+    """Seed-dependent salt of the anonymous ids."""
+    return int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0])
+
+
+def orders_table(orders: Orders, channel: np.ndarray, acct_ids: pa.Array, n: int, first_seq: int) -> pa.Table:
+    """Clean orders table of a chunk (amounts exact to the cent)."""
+    b = orders.baskets
+    m = len(orders)
+    return pa.table(
+        {
+            "order_id": order_ids(first_seq + np.arange(m)),
+            "customer_id": acct_ids.take(pa.array(orders.owner + n * orders.acct2)),
+            "ordered_at": ts_text(orders.ts),
+            "order_total": cents_to_decimal(b.total),
+            "currency": take_text(("EUR",), np.zeros(m, np.int8)),
+            "status": take_text(P.ORDER_STATUSES, b.status),
+            "channel": take_text(("web", "app", "store"), channel),
+            "discount_amount": cents_to_decimal(b.discount),
+        }
+    )
+
+
+def items_table(orders: Orders, oid: pa.Array) -> pa.Table:
+    """order_items: lines whose quantity * unit_price add up to order_total."""
+    b = orders.baskets
+    line_order = owner_index(b.n_lines)
+    return pa.table(
+        {
+            "order_id": oid.take(pa.array(line_order)),
+            "line_number": pa.array(rank_in_group(b.n_lines) + 1),
+            "product_id": dictionary(b.line_product, PRODUCT_IDS),
+            "category": dictionary(b.line_product // P.PRODUCTS_PER_CATEGORY, P.CATEGORIES),
+            "quantity": pa.array(b.line_qty.astype(np.int64)),
+            "unit_price": cents_to_decimal(b.line_unit),
+        }
+    )
+
+
+def web_table(
+    s: Sessions,
+    ev: Events,
+    dev: Devices,
+    dev_ids: pa.Array,
+    acct_ids: pa.Array,
+    n: int,
+    session_seq: int,
+    event_seq: int,
+) -> pa.Table:
+    """web_events: logged-in sessions carry customer_id next to the device's anonymous_id."""
+    es = ev.session
+    sid = prefixed_ids("S", session_seq + np.arange(len(s)))
+    acct = np.where(s.owner >= 0, s.owner + n * s.acct2, 0)[es]
+    no_product = ev.product < 0
+    product = np.maximum(ev.product, 0)
+    device = s.device[es]
+    return pa.table(
+        {
+            "event_id": prefixed_ids("E", event_seq + np.arange(len(es))),
+            "anonymous_id": dictionary(device, dev_ids),
+            "customer_id": dictionary(acct, acct_ids, null_mask=~s.logged_in[es]),
+            "session_id": dictionary(es, sid),
+            "event_type": dictionary(ev.etype, EVENT_TYPES),
+            "event_at": ts_array(ev.ts),
+            "platform": dictionary(dev.platform[device], PLATFORMS),
+            "page_url": dictionary(ev.url, URLS),
+            "product_id": dictionary(product, PRODUCT_IDS, null_mask=no_product),
+            "category": dictionary(product // P.PRODUCTS_PER_CATEGORY, P.CATEGORIES, null_mask=no_product),
+        }
+    )
+
+
+def _nullable_ts(values: np.ndarray, valid: np.ndarray) -> pa.Array:
+    return pa.array(np.where(valid, values, 0), mask=~valid).cast(pa.timestamp("s"))
+
+
+def truth_customers(pp: People, orders: Orders, ids: Ids, emails: pa.Array) -> pa.Table:
+    """One truth row per customer_id: the person's latent type and BTYD parameters."""
+    n = len(pp)
+    acct = orders.owner + n * orders.acct2
+    order = np.argsort(acct, kind="stable")
+    counts = np.bincount(acct, minlength=2 * n)
+    has = counts > 0
+    offs = group_offsets(counts)
+    ts = orders.ts[order]
+    first = np.zeros(2 * n, dtype=np.int64)
+    last = np.zeros(2 * n, dtype=np.int64)
+    first[has] = ts[offs[has]]
+    last[has] = ts[offs[has] + counts[has] - 1]
+    rows = np.concatenate([np.arange(n), np.flatnonzero(pp.rereg)])
+    acct_rows = np.concatenate([np.arange(n), n + np.flatnonzero(pp.rereg)])
+    primary = ids.primary(pp.idx)
+    alive = pp.death == NO_DEATH
+    return pa.table(
+        {
+            "customer_id": pa.concat_arrays([primary, ids.second(pp.idx[pp.rereg])]),
+            "person_id": ids.person(pp.idx[rows]),
+            "latent_type": take_text(P.LATENT_TYPES, pp.type[rows]),
+            "is_primary": pa.array(acct_rows < n),
+            "primary_customer_id": primary.take(pa.array(rows)),
+            "email": emails.take(pa.array(rows)),
+            "signup_at": ts_array(np.where(acct_rows < n, pp.signup[rows], pp.rereg_at[rows])),
+            "lambda": pa.array(pp.lam[rows]),
+            "p_dropout": pa.array(pp.p[rows]),
+            "is_alive_at_end": pa.array(alive[rows]),
+            "death_at": _nullable_ts(pp.death[rows], ~alive[rows]),
+            "first_order_at": _nullable_ts(first[acct_rows], has[acct_rows]),
+            "last_order_at": _nullable_ts(last[acct_rows], has[acct_rows]),
+            "n_orders": pa.array(counts[acct_rows].astype(np.int64)),
+            "aov_mean": pa.array(pp.aov[rows]),
+            "discount_prob": pa.array(pp.disc_prob[rows]),
+            "discount_frac": pa.array(pp.disc_frac[rows]),
+            "web_sessions_per_day": pa.array(pp.web_rate[rows]),
+            "email_open_p": pa.array(pp.open_p[rows]),
+            "email_click_p": pa.array(pp.click_p[rows]),
+            "email_consent_at_signup": pa.array(pp.email_consent[rows]),
+            "n_devices": pa.array(pp.n_dev[rows].astype(np.int64)),
+            "email_sent": pa.array(np.where(acct_rows < n, pp.extra["email_sent"][rows], 0)),
+            "email_opened": pa.array(np.where(acct_rows < n, pp.extra["email_opened"][rows], 0)),
+        }
+    )
+
+
+def truth_devices(pp: People, dev: Devices, dev_ids: pa.Array, ids: Ids) -> pa.Table:
+    """anonymous_id -> person (null for visitors who never register)."""
+    anon = dev.owner < 0
+    o = np.maximum(dev.owner, 0)
+    return pa.table(
+        {
+            "anonymous_id": dev_ids,
+            "person_id": ids.person(pp.idx[o]).take(pa.array(np.arange(len(o)), mask=anon)),
+            "customer_id": ids.primary(pp.idx[o]).take(pa.array(np.arange(len(o)), mask=anon)),
+            "platform": take_text(PLATFORMS, dev.platform),
+        }
+    )
+
+
+class _TruthWriters:
+    """Parquet writers of the truth tables (small; written from the main thread)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(self, name: str, table: pa.Table) -> None:
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(
+                self.folder / f"{name}.parquet", table.schema, compression="zstd"
+            )
+        self.writers[name].write_table(table.cast(self.writers[name].schema))
+
+    def close(self) -> None:
+        for w in self.writers.values():
+            w.close()
+
+
+def clear_outputs(out: Path) -> None:
+    """Remove files of a previous run so that stale sources are never unioned with new ones."""
+    for stem in STEMS:
+        for suffix in (".csv", ".csv.gz", ".parquet"):
+            (out / f"{stem}{suffix}").unlink(missing_ok=True)
+        batch = out / stem
+        if batch.is_dir():
+            for f in batch.iterdir():
+                if BATCH_FILE.match(f.name):
+                    f.unlink()
+    for name in ("customers.parquet", "anonymous_ids.parquet", "defects.parquet", "meta.json"):
+        (out / TRUTH / name).unlink(missing_ok=True)
+
+
+@dataclass
+class _Run:
+    """State shared by the chunks of one ``generate`` call."""
+
+    seed: int
+    mess_rate: float
+    win: Window
+    ids: Ids
+    sink: Sink
+    truth: _TruthWriters
+    campaigns: np.ndarray = field(init=False)
+    campaign_names: list[str] = field(init=False)
+    salt: int = field(init=False)
+    cnt: Counters = field(default_factory=Counters)
+    n_defects: int = 0
+
+    def __post_init__(self) -> None:
+        self.campaigns, self.campaign_names = campaign_schedule(self.win)
+        self.salt = hex_salt(self.seed)
+
+    def chunk(self, c: int, lo: int, hi: int) -> None:
+        """Simulate customers lo..hi-1 (chunk c) and queue every table of theirs for writing."""
+        # one independent stream per component, so mess_rate never changes the simulated behaviour
+        streams = np.random.SeedSequence([self.seed, c]).spawn(9)
+        r_people, r_orders, r_web, r_engage, r_survey, m_cust, m_orders, m_web, m_email = (
+            np.random.default_rng(s) for s in streams
+        )
+        n = hi - lo
+        pp = draw_people(r_people, np.arange(lo, hi), self.win, self.mess_rate)
+        orders = draw_orders(r_orders, pp, self.win)
+        dev = draw_devices(r_web, pp, int(r_web.poisson(P.ANON_VISITORS_PER_CUSTOMER * n)))
+        sessions, channel = draw_sessions(r_web, pp, orders, dev, self.win)
+        events = draw_events(r_web, sessions, dev.platform[sessions.device], self.win.end)
+        consent_log, email_ev = draw_consent_and_email(r_engage, pp, self.win, self.campaigns)
+
+        emails = clean_emails(pp)
+        acct_ids = pa.concat_arrays([self.ids.primary(pp.idx), self.ids.second(pp.idx)])
+        dev_ids = hex_ids(self.cnt.device + np.arange(len(dev)), self.salt)
+        logs: list[tuple[DefectLog, int]] = []
+
+        table, log = mess_customers(
+            m_cust, customers_columns(pp, self.ids, emails), pp, self.ids, emails, self.win, self.mess_rate
+        )
+        logs.append((log, self.sink.write("customers", table)))
+
+        otab = orders_table(orders, channel, acct_ids, n, self.cnt.order)
+        items = items_table(orders, otab.column("order_id").combine_chunks())
+        first_ghost = self.cnt.order + len(orders)
+        table, log, n_ghost = mess_orders(
+            m_orders,
+            otab,
+            orders.ts,
+            orders.baskets.total,
+            self.ids,
+            self.cnt.ghost,
+            first_ghost,
+            self.mess_rate,
+        )
+        logs.append((log, self.sink.write("orders", table)))
+        self.sink.write("order_items", items)
+        self.cnt.order += len(orders) + n_ghost
+        self.cnt.ghost += n_ghost
+
+        web = web_table(sessions, events, dev, dev_ids, acct_ids, n, self.cnt.session, self.cnt.event)
+        self.cnt.session += len(sessions)
+        self.cnt.event += web.num_rows
+        table, log = mess_events(m_web, web, "web_events", "event_id", "event_at", self.win, self.mess_rate)
+        logs.append((log, self.sink.write("web_events", table)))
+        del web, table, events
+
+        etab = email_table(email_ev, acct_ids, emails, self.campaign_names, self.cnt.email)
+        self.cnt.email += etab.num_rows
+        table, log = mess_events(
+            m_email, etab, "email_events", "email_event_id", None, self.win, self.mess_rate
+        )
+        logs.append((log, self.sink.write("email_events", table)))
+
+        stab = survey_table(r_survey, pp, self.win, acct_ids, emails, self.cnt.response)
+        self.cnt.response += stab.num_rows
+        self.sink.write("survey_responses", stab)
+        ctab = consent_table(consent_log, acct_ids, n, self.cnt.consent)
+        self.cnt.consent += ctab.num_rows
+        self.sink.write("consent_events", ctab)
+
+        self.truth.write("customers", truth_customers(pp, orders, self.ids, emails))
+        self.truth.write("anonymous_ids", truth_devices(pp, dev, dev_ids, self.ids))
+        self.cnt.device += len(dev)
+        for log, offset in logs:
+            d = log.table(offset)
+            self.n_defects += d.num_rows
+            self.truth.write("defects", d)
+
+
+def generate(
+    n_customers: int,
+    seed: int = 42,
+    out_dir: str | Path = "data/raw",
+    *,
+    mess_rate: float = 0.02,
+    fmt: str = "csv",
+    end_date: str = "2025-12-31",
+    years: float = 2.0,
+) -> dict[str, int]:
+    """Write all raw files + truth into out_dir; return {file_stem: row_count}."""
+    if n_customers < 1:
+        raise ValueError("n_customers must be >= 1")
+    if fmt not in ("csv", "parquet"):
+        raise ValueError("fmt must be 'csv' or 'parquet'")
+    if not 0.0 <= mess_rate <= 1.0:
+        raise ValueError("mess_rate must be within [0, 1]")
+    if years <= 0:
+        raise ValueError("years must be > 0")
+    if seed < 0:
+        raise ValueError("seed must be >= 0")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    clear_outputs(out)
+    (out / TRUTH).mkdir(exist_ok=True)
+
+    run = _Run(
+        seed,
+        mess_rate,
+        Window.build(end_date, years),
+        Ids.build(n_customers),
+        Sink(out, fmt),
+        _TruthWriters(out / TRUTH),
+    )
+    try:
+        for c, lo in enumerate(range(0, n_customers, CHUNK_SIZE)):
+            run.chunk(c, lo, min(n_customers, lo + CHUNK_SIZE))
+        if "defects" not in run.truth.writers:
+            run.truth.write("defects", empty_defects())
+    finally:
+        run.truth.close()
+        rows = run.sink.close()
+
+    counts = {stem: rows.get(stem, 0) for stem in STEMS}
+    meta = {
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "n_customers": n_customers,
+        "mess_rate": mess_rate,
+        "fmt": fmt,
+        "end_date": end_date,
+        "years": years,
+        "window_start": ts_text([run.win.start])[0].as_py(),
+        "window_end": ts_text([run.win.end])[0].as_py(),
+        "last_event_date": end_date,
+        "chunk_size": CHUNK_SIZE,
+        "latent_types": {t.name: t.share for t in P.TYPES},
+        "row_counts": counts,
+        "n_defects": run.n_defects,
+        "counters": asdict(run.cnt),
+        "hex_salt": run.salt,
+        "id_width": run.ids.width,
+        "appended_dates": [],
+    }
+    (out / TRUTH / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return counts
