@@ -1,0 +1,41 @@
+{#-
+    Purchase days per person for the BTYD and churn models: completed clean orders (every
+    order of every customer_id of the person, via int_identities_stitched), collapsed to one
+    transaction per person and calendar day (several orders on one day are one purchase
+    occasion, the usual convention for BG/NBD), with the day's total value. All known orders
+    are kept; each consumer applies its own cutoff, so no later data leaks into a fit.
+-#}
+with
+
+orders as (
+    select * from {{ ref('int_orders_deduplicated') }}
+    where order_status = 'completed'
+),
+
+people as (
+    select
+        identifier as customer_id,
+        person_id
+    from {{ ref('int_identities_stitched') }}
+    where identifier_type = 'customer_id'
+),
+
+daily as (
+    select
+        people.person_id,
+        cast(orders.ordered_at as date) as purchase_date,
+        sum(orders.order_total) as purchase_value
+    from orders
+    inner join people on orders.customer_id = people.customer_id
+    group by people.person_id, cast(orders.ordered_at as date)
+),
+
+final as (
+    select
+        person_id,
+        purchase_date,
+        purchase_value
+    from daily
+)
+
+select * from final

@@ -1,0 +1,11 @@
+"""Churn model comparison on a time split: metrics and run record (audience.churn_job)."""
+
+import json
+
+from audience.churn_job import ChurnConfig, fit_churn_artifacts
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    config = ChurnConfig(**json.loads(dbt.config.get("churn_settings")))
+    return fit_churn_artifacts(dbt.ref("int_churn_examples").df(), config)

@@ -1,0 +1,12 @@
+"""P(alive), expected purchases, expected order value and CLV per buyer (audience.clv_job)."""
+
+import json
+
+from audience.clv_job import ClvConfig, score_customers
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    config = ClvConfig(**json.loads(dbt.config.get("clv_settings")))
+    scores, _ = score_customers(dbt.ref("int_clv_summary").df(), config)
+    return scores
