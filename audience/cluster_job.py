@@ -29,6 +29,7 @@ class ClusterConfig:
     seed: int = 42
     sample_size: int = 50000
     rule: str = "combined"
+    min_cluster_share: float = 0.01
     validate: bool = True
     thresholds: dict = field(default_factory=dict)
 
@@ -55,6 +56,7 @@ def fit_cluster_artifacts(profile: pd.DataFrame, config: ClusterConfig) -> pd.Da
         seed=config.seed,
         rule=config.rule,
         fixed_k=config.fixed_k,
+        min_cluster_share=config.min_cluster_share,
         validate=config.validate,
     )
     version = artifacts.model_version(
@@ -76,7 +78,7 @@ def fit_cluster_artifacts(profile: pd.DataFrame, config: ClusterConfig) -> pd.Da
     k_table["is_knee"] = (k_table["k"] == knee).astype(float)
     k_table["chosen"] = k_table["chosen"].astype(float)
     k_long = artifacts.long_metrics(
-        k_table, ["k"], ["wcss", "silhouette", "calinski_harabasz", "davies_bouldin", "is_knee", "chosen"]
+        k_table, ["k"], ["wcss", "silhouette", "calinski_harabasz", "davies_bouldin", "min_cluster_share", "is_knee", "chosen"]
     )
 
     centroids = result.centroids.rename(columns={"centroid_z": "value"})
