@@ -150,18 +150,42 @@
     {% else %}
         {% set described = run_query('describe select * from ' ~ reader) %}
         {% set found = {} %}
+        {% set duplicated = [] %}
         {% for r in described %}
             {% set key = r[0] | replace('\ufeff', '') | trim | lower | replace(' ', '_') %}
-            {% if key not in found %}{% do found.update({key: r[0]}) %}{% endif %}
+            {% if key not in found %}{% do found.update({key: r[0]}) %}{% else %}{% do duplicated.append(key) %}{% endif %}
         {% endfor %}
+        {#- the CSV reader renames a repeated header `x` to `x_1`, `x_2`, ...: a declared column
+            that appears twice is ambiguous, so the file is refused rather than half-read -#}
+        {% for key in found.keys() | list %}
+            {% set parts = key.split('_') %}
+            {% set base = parts[:-1] | join('_') %}
+            {% if parts | length > 1 and parts[-1].isdigit() and base in found and base in declared %}
+                {% do duplicated.append(base) %}
+            {% endif %}
+        {% endfor %}
+        {% set duplicated_declared = duplicated | select('in', declared) | unique | list %}
+        {% if duplicated_declared | length > 0 %}
+            {% do exceptions.raise_compiler_error(
+                "Raw file " ~ path ~ " (source " ~ label ~ ") has duplicate column(s) "
+                ~ duplicated_declared | join(', ') ~ " in its header: which one holds the data is"
+                ~ " ambiguous. Rename or drop the extra column. See docs/data_contract.md."
+            ) %}
+        {% endif %}
     {% endif %}
 
     {% set missing = [] %}
     {% for c in required if c not in found %}{% do missing.append(c) %}{% endfor %}
     {% if f[1] != 0 and missing | length > 0 %}
+        {#- a header still wrapped in quotes means the reader could not work out the quoting,
+            which an unterminated quote somewhere in the file causes -#}
+        {% set quoted = [] %}
+        {% for name in found.values() if name.startswith('"') %}{% do quoted.append(name) %}{% endfor %}
         {% do exceptions.raise_compiler_error(
             "Raw file " ~ path ~ " (source " ~ label ~ ") is missing required column(s) "
             ~ missing | join(', ') ~ ". Columns found: " ~ (found.values() | join(', '))
+            ~ (". The header is still quoted: the CSV quoting could not be parsed, look for an"
+               ~ " unterminated quote in the file" if quoted | length > 0 else "")
             ~ ". See docs/data_contract.md."
         ) %}
     {% endif %}
@@ -175,9 +199,16 @@
                 {% do select_list.append('cast(null as varchar)') %}
             {% endif %}
         {% endfor %}
+        {#- Parquet: the reader's own row number (0-based) is ~30% faster than `with ordinality`,
+            which serialises the scan (issue 7, docs/benchmarks.md); same 1-based positions -#}
+        {% if is_parquet %}
+            {% set row_expr, from_clause = 'file_row_number + 1', "read_parquet('" ~ p ~ "', file_row_number = true)" %}
+        {% else %}
+            {% set row_expr, from_clause = 'ordinality', reader ~ ' with ordinality' %}
+        {% endif %}
         {% do run_query(
             'insert into ' ~ relation ~ ' select ' ~ select_list | join(', ') ~ ", '" ~ p
-            ~ "', ordinality, current_timestamp from " ~ reader ~ ' with ordinality'
+            ~ "', " ~ row_expr ~ ', current_timestamp from ' ~ from_clause
         ) %}
         {% if not is_parquet %}
             {% do run_query(

@@ -48,3 +48,12 @@
                 || {{ digits }}
     end
 {% endmacro %}
+
+
+{#-
+    country_alias_key(expr): the lookup key of a raw country value in the seed country_codes:
+    trimmed, lower-cased, dots removed ("U.K." -> "uk", " Deutschland " -> "deutschland").
+-#}
+{% macro country_alias_key(expr) %}
+    nullif(lower(trim({{ dbt.replace(expr, "'.'", "''") }})), '')
+{% endmacro %}

@@ -17,3 +17,12 @@
 {% macro as_of_timestamp() %}
     {{ dbt.dateadd('day', 1, 'cast(' ~ as_of_date() ~ ' as ' ~ api.Column.translate_type('timestamp') ~ ')') }}
 {% endmacro %}
+
+
+{#-
+    future_cutoff(): timestamps at or after this are quarantined as `future_timestamp`: the end
+    of the day as_of_date + var `future_tolerance_days`.
+-#}
+{% macro future_cutoff() %}
+    {{ dbt.dateadd('day', var('future_tolerance_days'), as_of_timestamp()) }}
+{% endmacro %}

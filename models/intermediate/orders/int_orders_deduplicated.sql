@@ -1,9 +1,24 @@
-{#- Usable orders known by the as-of date, one row per order_id: the latest landed version wins. -#}
+{#-
+    Clean orders, one row per order_id. Exact duplicates collapse; when one order_id has
+    different versions (reported in dq_duplicates), the latest landed one wins: the last file in
+    name order (batch files are named by time), then the last row in it.
+    Not filtered by the as-of date: rollups filter with their own cutoff (see
+    macros/features/customer_activity_features.sql), so one table serves every as-of date.
+    person_id is the stitched person of the order's customer_id (int_identities_stitched): use
+    it, not customer_id, to roll orders up per person.
+-#}
+{{ config(materialized='table') }}
+
 with
 
 orders as (
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('int_orders_validated') }}
     where dq_reason is null
+),
+
+identities as (
+    select * from {{ ref('int_identities_stitched') }}
+    where identifier_type = 'customer_id'
 ),
 
 ranked as (
@@ -14,21 +29,25 @@ ranked as (
             order by _source_file desc, _source_row desc
         ) as version_rank
     from orders
-    where ordered_at < {{ as_of_timestamp() }}
 ),
 
 final as (
     select
-        order_id,
-        customer_id,
-        currency,
-        order_status,
-        channel,
-        order_total,
-        discount_amount,
-        ordered_at
+        ranked.order_id,
+        ranked.customer_id,
+        identities.person_id,
+        ranked.currency,
+        ranked.order_status,
+        ranked.channel,
+        ranked.order_total,
+        ranked.discount_amount,
+        ranked.ordered_at,
+        ranked._source_file,
+        ranked._source_row
     from ranked
-    where version_rank = 1
+    left join identities
+        on ranked.customer_id = identities.identifier
+    where ranked.version_rank = 1
 )
 
 select * from final

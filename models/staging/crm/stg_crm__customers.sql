@@ -4,6 +4,10 @@ source as (
     select * from {{ source('crm', 'customers') }}
 ),
 
+country_codes as (
+    select * from {{ ref('country_codes') }}
+),
+
 typed as (
     select
         ---------- ids
@@ -21,6 +25,7 @@ typed as (
             else 'unknown'
         end as gender,
         {{ clean_text('country') }} as country_raw,
+        {{ country_alias_key('country') }} as country_key,
         {{ clean_text('region') }} as region,
         {{ clean_text('city') }} as city,
         {{ clean_code('income_band') }} as income_band,
@@ -41,6 +46,15 @@ typed as (
     from source
 ),
 
+standardized as (
+    select
+        typed.*,
+        country_codes.country_code
+    from typed
+    left join country_codes
+        on typed.country_key = country_codes.country_alias
+),
+
 final as (
     select
         customer_id,
@@ -50,6 +64,7 @@ final as (
         phone,
         gender,
         country_raw,
+        country_code,
         region,
         city,
         income_band,
@@ -58,6 +73,7 @@ final as (
         updated_at,
         raw_email is not null and trim(raw_email) != '' and email is null as has_invalid_email,
         raw_birth_date is not null and trim(raw_birth_date) != '' and birth_at is null as has_invalid_birth_date,
+        country_raw is not null and country_code is null as has_unknown_country,
         case
             when customer_id is null then 'missing_key'
             when raw_signup_at is not null and trim(raw_signup_at) != '' and signup_at is null then 'unparseable_date'
@@ -70,7 +86,7 @@ final as (
         raw_updated_at,
         _source_file,
         _source_row
-    from typed
+    from standardized
 )
 
 select * from final

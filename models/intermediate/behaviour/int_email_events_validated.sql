@@ -1,0 +1,60 @@
+{#-
+    Every staged email event with its final dq_reason: staging's own reason, else
+      future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days
+      unknown_customer  customer_id set but absent from the customers source (only when it has rows)
+-#}
+{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
+{{ config(materialized='table') }}
+
+with
+
+email_events as (
+    select * from {{ ref('stg_email__events') }}
+),
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+known_customers as (
+    select distinct customer_id
+    from customers
+    where customer_id is not null
+),
+
+crm_presence as (
+    select count(*) > 0 as has_customers
+    from customers
+),
+
+checked as (
+    select
+        email_events.*,
+        case
+            when email_events.dq_reason is not null then email_events.dq_reason
+            when email_events.event_at >= {{ future_cutoff() }} then 'future_timestamp'
+            when crm_presence.has_customers
+                and email_events.customer_id is not null
+                and known_customers.customer_id is null then 'unknown_customer'
+        end as final_dq_reason
+    from email_events
+    cross join crm_presence
+    left join known_customers
+        on email_events.customer_id = known_customers.customer_id
+),
+
+final as (
+    select
+        email_event_id,
+        customer_id,
+        campaign_id,
+        email,
+        event_type,
+        event_at,
+        final_dq_reason as dq_reason,
+        _source_file,
+        _source_row
+    from checked
+)
+
+select * from final

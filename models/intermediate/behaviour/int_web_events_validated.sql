@@ -1,0 +1,43 @@
+{#-
+    Every staged web/app event with its final dq_reason: staging's own reason, else
+      future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days.
+    Event types outside the tracking plan are kept as `other` (custom events are legitimate).
+-#}
+{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
+{{ config(materialized='table') }}
+
+with
+
+web_events as (
+    select * from {{ ref('stg_web__events') }}
+),
+
+checked as (
+    select
+        *,
+        case
+            when dq_reason is not null then dq_reason
+            when event_at >= {{ future_cutoff() }} then 'future_timestamp'
+        end as final_dq_reason
+    from web_events
+),
+
+final as (
+    select
+        event_id,
+        anonymous_id,
+        customer_id,
+        session_id,
+        product_id,
+        event_type,
+        platform,
+        page_url,
+        category,
+        event_at,
+        final_dq_reason as dq_reason,
+        _source_file,
+        _source_row
+    from checked
+)
+
+select * from final

@@ -1,0 +1,58 @@
+{#-
+    Every staged consent event with its final dq_reason: staging's own reason, else
+      future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days
+      unknown_customer  customer_id absent from the customers source (only when it has rows)
+-#}
+{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
+{{ config(materialized='table') }}
+
+with
+
+consent_events as (
+    select * from {{ ref('stg_crm__consent_events') }}
+),
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+known_customers as (
+    select distinct customer_id
+    from customers
+    where customer_id is not null
+),
+
+crm_presence as (
+    select count(*) > 0 as has_customers
+    from customers
+),
+
+checked as (
+    select
+        consent_events.*,
+        case
+            when consent_events.dq_reason is not null then consent_events.dq_reason
+            when consent_events.event_at >= {{ future_cutoff() }} then 'future_timestamp'
+            when crm_presence.has_customers and known_customers.customer_id is null then 'unknown_customer'
+        end as final_dq_reason
+    from consent_events
+    cross join crm_presence
+    left join known_customers
+        on consent_events.customer_id = known_customers.customer_id
+),
+
+final as (
+    select
+        consent_event_id,
+        customer_id,
+        channel,
+        is_granted,
+        consent_source,
+        event_at,
+        final_dq_reason as dq_reason,
+        _source_file,
+        _source_row
+    from checked
+)
+
+select * from final

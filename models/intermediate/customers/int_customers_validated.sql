@@ -1,0 +1,49 @@
+{#-
+    Every staged CRM customer row with its final dq_reason: staging's own reason, else
+      future_timestamp  signup_at or updated_at at or after the end of day as_of_date + future_tolerance_days.
+-#}
+{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
+{{ config(materialized='table') }}
+
+with
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+checked as (
+    select
+        *,
+        case
+            when dq_reason is not null then dq_reason
+            when signup_at >= {{ future_cutoff() }} or updated_at >= {{ future_cutoff() }} then 'future_timestamp'
+        end as final_dq_reason
+    from customers
+),
+
+final as (
+    select
+        customer_id,
+        email,
+        first_name,
+        last_name,
+        phone,
+        gender,
+        country_raw,
+        country_code,
+        region,
+        city,
+        income_band,
+        birth_date,
+        signup_at,
+        updated_at,
+        has_invalid_email,
+        has_invalid_birth_date,
+        has_unknown_country,
+        final_dq_reason as dq_reason,
+        _source_file,
+        _source_row
+    from checked
+)
+
+select * from final

@@ -1,0 +1,87 @@
+{#-
+    Identity resolution: every identifier (customer_id, email, anonymous_id) of the identity
+    graph mapped to a person, one person per connected component of int_identity_edges.
+
+    Components are found by min-label propagation, unrolled with Jinja into
+    var `identity_max_iterations` rounds of portable SQL: every node starts with its own label
+    and, each round, takes the smallest label among itself and its neighbours. Labels order
+    customer_ids first, then emails, then anonymous ids, so a component's final label is its
+    smallest customer_id when it has one. The singular test
+    assert_identity_stitching_converged fails when any link still joins two persons after the
+    last round (raise the var then).
+
+    person_id is deterministic: 'p_' || smallest customer_id of the component; for components
+    without any customer_id (anonymous visitors, email-only contacts) 'p_' || md5 of the
+    smallest label, which keeps emails out of the key.
+-#}
+{%- set rounds = var('identity_max_iterations') | int -%}
+with
+
+edges as (
+    select * from {{ ref('int_identity_edges') }}
+),
+
+keyed_edges as (
+    select
+        {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node_a,
+        {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node_b
+    from edges
+),
+
+nodes as (
+    select distinct
+        identifier_type_a as identifier_type,
+        identifier_a as identifier,
+        {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node
+    from edges
+    union
+    select distinct
+        identifier_type_b as identifier_type,
+        identifier_b as identifier,
+        {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node
+    from edges
+),
+
+{#- both directions plus a self-loop per node, so one join per round keeps a node's own label -#}
+directed as (
+    select node_a as node_from, node_b as node_to from keyed_edges
+    union
+    select node_b as node_from, node_a as node_to from keyed_edges
+    union
+    select node as node_from, node as node_to from nodes
+),
+
+labels_0 as (
+    select
+        node,
+        node as label
+    from nodes
+),
+
+{% for i in range(1, rounds + 1) %}
+labels_{{ i }} as (
+    select
+        directed.node_to as node,
+        min(labels_{{ i - 1 }}.label) as label
+    from directed
+    inner join labels_{{ i - 1 }}
+        on directed.node_from = labels_{{ i - 1 }}.node
+    group by directed.node_to
+),
+
+{% endfor %}
+final as (
+    select
+        nodes.identifier_type,
+        nodes.identifier,
+        case
+            when {{ dbt.position("'1|'", 'labels.label') }} = 1
+                then {{ dbt.concat(["'p_'", dbt.right('labels.label', dbt.length('labels.label') ~ ' - 2')]) }}
+            else {{ dbt.concat(["'p_'", dbt.hash('labels.label')]) }}
+        end as person_id
+    from nodes
+    inner join labels_{{ rounds }} as labels
+        on nodes.node = labels.node
+)
+
+select * from final

@@ -1,0 +1,46 @@
+{#-
+    Every staged order line with its final dq_reason: staging's own reason, else
+      orphan_order  the line's order is not a clean order (missing, quarantined or unknown).
+-#}
+{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
+{{ config(materialized='table') }}
+
+with
+
+order_items as (
+    select * from {{ ref('stg_shop__order_items') }}
+),
+
+clean_orders as (
+    select * from {{ ref('int_orders_deduplicated') }}
+),
+
+checked as (
+    select
+        order_items.*,
+        case
+            when order_items.dq_reason is not null then order_items.dq_reason
+            when clean_orders.order_id is null then 'orphan_order'
+        end as final_dq_reason
+    from order_items
+    left join clean_orders
+        on order_items.order_id = clean_orders.order_id
+),
+
+final as (
+    select
+        order_item_id,
+        order_id,
+        product_id,
+        category,
+        line_number,
+        quantity,
+        unit_price,
+        line_total,
+        final_dq_reason as dq_reason,
+        _source_file,
+        _source_row
+    from checked
+)
+
+select * from final

@@ -1,0 +1,62 @@
+{#-
+    Every staged order with its final dq_reason: staging's own reason, else the contextual checks
+    that need other sources or the as-of date:
+      future_timestamp  ordered_at at or after the end of day as_of_date + future_tolerance_days
+      unknown_customer  customer_id absent from the customers source (only when it has rows)
+    Rows with a null dq_reason are clean; the others go to dq_quarantine.
+-#}
+{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
+{{ config(materialized='table') }}
+
+with
+
+orders as (
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+known_customers as (
+    select distinct customer_id
+    from customers
+    where customer_id is not null
+),
+
+crm_presence as (
+    select count(*) > 0 as has_customers
+    from customers
+),
+
+checked as (
+    select
+        orders.*,
+        case
+            when orders.dq_reason is not null then orders.dq_reason
+            when orders.ordered_at >= {{ future_cutoff() }} then 'future_timestamp'
+            when crm_presence.has_customers and known_customers.customer_id is null then 'unknown_customer'
+        end as final_dq_reason
+    from orders
+    cross join crm_presence
+    left join known_customers
+        on orders.customer_id = known_customers.customer_id
+),
+
+final as (
+    select
+        order_id,
+        customer_id,
+        currency,
+        order_status,
+        channel,
+        order_total,
+        discount_amount,
+        ordered_at,
+        final_dq_reason as dq_reason,
+        _source_file,
+        _source_row
+    from checked
+)
+
+select * from final
