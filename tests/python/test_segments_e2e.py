@@ -71,7 +71,7 @@ def test_rebuild_gives_identical_labels(demo_build, tmp_path):
     """A second build of the same data into a fresh warehouse labels everyone the same."""
     db_copy = tmp_path / "again.duckdb"
     run = run_dbt(
-        ["build", "--select", "+customer_clusters", "+segment_personas"],
+        ["build", "--select", "+customer_clusters", "+segment_personas", "--indirect-selection", "cautious"],
         demo_build.raw_dir,
         db_copy,
         tmp_path,

@@ -1,0 +1,72 @@
+{#-
+    export_path(): the folder activation files are written to: var `export_path`, else the
+    environment variable AUDIENCE_EXPORT_PATH, else `exports` (relative to where dbt runs).
+
+    export_location(destination, file_format): <export_path>/<destination>/<file_format>, the
+    folder of one export model; dbt-duckdb's external materialization writes one sub-folder per
+    segment into it (segment=<segment_type>__<segment_name>/members_0.<file_format>).
+-#}
+{% macro export_path() %}
+    {%- set path = var('export_path', none) or env_var('AUDIENCE_EXPORT_PATH', 'exports') -%}
+    {{- return(path.rstrip('/')) -}}
+{% endmacro %}
+
+
+{% macro export_location(destination, file_format) %}
+    {{- return(export_path() ~ '/' ~ destination ~ '/' ~ file_format) -}}
+{% endmacro %}
+
+
+{#- The write options of every export: one folder per segment, old files replaced. -#}
+{% macro export_write_options() %}
+    {{- return({
+        'partition_by': 'segment',
+        'overwrite': '1',
+        'filename_pattern': "'members_{i}'",
+        'write_partition_columns': 'true',
+    }) -}}
+{% endmacro %}
+
+
+{#-
+    activation_segment_key(type_expr, name_expr): the segment's folder name in the exports,
+    '<segment_type>__<segment_name>' lower-cased with anything but a-z, 0-9 and _ replaced by _
+    (cluster personas may carry blanks). DuckDB only, as the external exports are.
+-#}
+{% macro activation_segment_key(type_expr, name_expr) -%}
+    regexp_replace(lower({{ type_expr }} || '__' || {{ name_expr }}), '[^a-z0-9_]+', '_', 'g')
+{%- endmacro %}
+
+
+{#-
+    ensure_export_folder(location): creates the parent folders of `location` (DuckDB's COPY
+    creates only the last level of a partitioned target). DuckDB has no mkdir, so each missing
+    level is made by an empty partitioned COPY, which creates the folder and writes no file.
+    Used as a pre-hook of the export models; returns a no-op statement.
+-#}
+{% macro ensure_export_folder(location) %}
+    {% if execute %}
+        {% set parts = location.rstrip('/').split('/') %}
+        {% for i in range(1, parts | length) %}
+            {% set prefix = parts[:i] | join('/') %}
+            {% if prefix not in ['', '.', '..'] and not prefix.endswith('/..') %}
+                {% do run_query(
+                    "copy (select 1 as level_key, 1 as level_value where 1 = 0) to '" ~ prefix | replace("'", "''")
+                    ~ "' (format csv, partition_by (level_key), overwrite_or_ignore true)"
+                ) %}
+            {% endif %}
+        {% endfor %}
+    {% endif %}
+    {{ return('select 1 as export_folder_ready') }}
+{% endmacro %}
+
+
+{#- export_segment_type_filter(column): SQL condition keeping the segment types of var `export_segment_types`. -#}
+{% macro export_segment_type_filter(column) -%}
+    {%- set types = var('export_segment_types') or [] -%}
+    {%- if types | length == 0 -%}
+        1 = 0
+    {%- else -%}
+        {{ column }} in ({% for t in types %}'{{ t }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}

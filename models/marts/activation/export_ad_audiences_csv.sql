@@ -1,0 +1,28 @@
+{#-
+    Ad-platform customer-match upload, CSV: one folder per segment under
+    <export_path>/ad_audiences/csv/segment=<segment_type>__<segment_name>/members_0.csv
+    (dbt-duckdb external materialization; DuckDB only). Only people with ads consent, and only
+    the SHA-256 of their normalized email: no address, name or id leaves.
+-#}
+{{ config(
+    materialized='external',
+    location=export_location('ad_audiences', 'csv'),
+    format='csv',
+    options=export_write_options(),
+    pre_hook="{{ ensure_export_folder(export_location('ad_audiences', 'csv')) }}",
+    tags=['realtime', 'activation'],
+) }}
+with
+
+members as (
+    select * from {{ ref('int_activation_ad_audiences') }}
+),
+
+final as (
+    select
+        segment,
+        email_sha256
+    from members
+)
+
+select * from final

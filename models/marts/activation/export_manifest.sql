@@ -1,0 +1,77 @@
+{#-
+    The manifest of the activation files, written beside them as <export_path>/manifest.csv:
+    one row per file (destination, format, segment) with its row count as read back from the
+    file, the segment's definition and the time it was generated. DuckDB only (it lists the
+    files with read_csv / read_parquet(filename = true)), as the exports are.
+-#}
+-- depends_on: {{ ref('export_crm_email_csv') }}
+-- depends_on: {{ ref('export_crm_email_parquet') }}
+-- depends_on: {{ ref('export_ad_audiences_csv') }}
+-- depends_on: {{ ref('export_ad_audiences_parquet') }}
+{{ config(
+    materialized='external',
+    location=export_path() ~ '/manifest.csv',
+    format='csv',
+    csv_read_options={'auto_detect': true, 'types': {'row_count': 'BIGINT', 'as_of_date': 'DATE', 'generated_at': 'TIMESTAMP'}},
+    pre_hook="{{ ensure_export_folder(export_path() ~ '/manifest.csv') }}",
+    tags=['realtime', 'activation'],
+) }}
+{%- set exports = [
+    ('crm_email', 'csv', 'crm'),
+    ('crm_email', 'parquet', 'crm'),
+    ('ad_audiences', 'csv', 'ads'),
+    ('ad_audiences', 'parquet', 'ads'),
+] -%}
+with
+
+definitions as (
+    select * from {{ ref('segment_definitions') }}
+),
+
+as_of as (
+    select {{ as_of_date() }} as as_of_date
+),
+
+files as (
+    {% for destination, file_format, platform in exports %}
+    {%- set reader = 'read_csv' if file_format == 'csv' else 'read_parquet' -%}
+    select
+        '{{ destination }}' as destination,
+        '{{ file_format }}' as file_format,
+        '{{ platform }}' as platform,
+        filename as file_path,
+        regexp_extract(filename, 'segment=([^/]+)/', 1) as segment,
+        count(segment) as row_count
+    from {{ reader }}('{{ export_location(destination, file_format) }}/*/*.{{ file_format }}', filename = true)
+    group by filename
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+),
+
+final as (
+    select
+        files.destination,
+        files.file_format,
+        files.platform,
+        files.segment,
+        definitions.segment_type,
+        definitions.segment_name,
+        files.row_count,
+        files.file_path,
+        definitions.description,
+        definitions.definition,
+        case files.platform
+            when 'crm' then 'people with email consent; normalized email in clear'
+            else 'people with ads consent; SHA-256 of the normalized email only'
+        end as audience_rule,
+        as_of.as_of_date,
+        cast({{ dbt.current_timestamp() }} as {{ api.Column.translate_type('timestamp') }}) as generated_at
+    from files
+    cross join as_of
+    left join definitions
+        on files.segment = {{ activation_segment_key('definitions.segment_type', 'definitions.segment_name') }}
+    where files.segment != '__HIVE_DEFAULT_PARTITION__'
+)
+
+select * from final
+order by destination, file_format, segment
