@@ -67,9 +67,30 @@ def run_record(parameters: Mapping[str, Any], metrics: Mapping[str, Any]) -> pd.
 
 
 def model_version(model_name: str, *parts: Any) -> str:
-    """A short deterministic version id: the model name and a hash of what defines the fit."""
-    digest = hashlib.sha1(_to_json(list(parts)).encode()).hexdigest()[:12]
+    """A short deterministic version id: the model name and a hash of what defines the fit.
+
+    Floats are rounded to 9 significant digits first, so noise in the last bits (a parallel
+    sum, a BLAS kernel) does not make the same fit look like a new version.
+    """
+    digest = hashlib.sha1(_to_json(_rounded(list(parts))).encode()).hexdigest()[:12]
     return f"{model_name}-{digest}"
+
+
+def _rounded(obj: Any) -> Any:
+    if isinstance(obj, pd.DataFrame):
+        return [_rounded(row) for row in obj.to_dict(orient="records")]
+    if isinstance(obj, dict):
+        return {str(k): _rounded(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_rounded(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_rounded(v) for v in obj.tolist()]
+    if isinstance(obj, float | np.floating):
+        value = float(obj)
+        return float(f"{value:.9g}") if np.isfinite(value) else str(value)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
 def _to_json(obj: Any) -> str:

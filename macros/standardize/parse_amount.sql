@@ -31,3 +31,17 @@
 {% macro duckdb__type_double() %}{{ return('double') }}{% endmacro %}
 {% macro spark__type_double() %}{{ return('double') }}{% endmacro %}
 {% macro bigquery__type_double() %}{{ return('float64') }}{% endmacro %}
+
+
+{#-
+    type_money(): exact decimal type for clean money amounts. Staging parses amounts as double
+    (so absurd values like 1e308 can be flagged rather than overflow); the deduplicated order
+    tables cast them to this type so sums are exact and do not depend on the order in which a
+    parallel engine adds them: the same data always gives the same profiles, bit for bit.
+-#}
+{% macro type_money() %}
+    {{ return(adapter.dispatch('type_money', 'audience')()) }}
+{% endmacro %}
+
+{% macro default__type_money() %}{{ return('decimal(20, 4)') }}{% endmacro %}
+{% macro bigquery__type_money() %}{{ return('numeric') }}{% endmacro %}

@@ -68,19 +68,23 @@ def test_every_clustered_person_has_one_parent_per_level(demo_build):
 
 
 def test_rebuild_gives_identical_labels(demo_build, tmp_path):
-    """A second build of the same data into a fresh warehouse labels everyone the same."""
+    """A second build of the same data into a fresh warehouse gives the same rows, bit for bit:
+    profiles, cluster labels and model version, persona names and scores."""
     db_copy = tmp_path / "again.duckdb"
     run = run_dbt(
-        ["build", "--select", "+customer_clusters", "+segment_personas", "--indirect-selection", "cautious"],
+        ["build", "--select", "+segment_personas", "+customer_scores", "--indirect-selection", "cautious"],
         demo_build.raw_dir,
         db_copy,
         tmp_path,
     )
     assert run.returncode == 0, run.output[-5000:]
-    sql = "select person_id, cluster_id, model_version from customer_clusters order by person_id"
-    assert run.query(sql) == demo_build.query(sql)
-    names = "select cluster_id, persona_name from segment_personas order by cluster_id"
-    assert run.query(names) == demo_build.query(names)
+    for sql in (
+        "select person_id, cluster_id, model_version from customer_clusters order by person_id",
+        "select cluster_id, persona_name, size from segment_personas order by cluster_id",
+        "select * from customer_profiles order by person_id",
+        "select * from customer_scores order by person_id",
+    ):
+        assert run.query(sql) == demo_build.query(sql), sql
 
 
 def test_clv_holdout_total_within_ten_percent(demo_build):

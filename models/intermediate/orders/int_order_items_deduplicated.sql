@@ -26,8 +26,8 @@ final as (
         category,
         line_number,
         quantity,
-        unit_price,
-        line_total,
+        cast(unit_price as {{ type_money() }}) as unit_price,
+        cast(line_total as {{ type_money() }}) as line_total,
         _source_file,
         _source_row
     from ranked

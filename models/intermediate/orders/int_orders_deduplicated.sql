@@ -39,8 +39,8 @@ final as (
         ranked.currency,
         ranked.order_status,
         ranked.channel,
-        ranked.order_total,
-        ranked.discount_amount,
+        cast(ranked.order_total as {{ type_money() }}) as order_total,
+        cast(ranked.discount_amount as {{ type_money() }}) as discount_amount,
         ranked.ordered_at,
         ranked._source_file,
         ranked._source_row
