@@ -10,6 +10,7 @@ from pathlib import Path
 
 DEFAULT_DB = "warehouse/audience.duckdb"
 
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from audience import synth
 
@@ -68,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     app.set_defaults(func=_cmd_append_day)
 
     summ = sub.add_parser("summary", help="print rows per mart and segment sizes")
-    summ.add_argument("--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})")
+    summ.add_argument(
+        "--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})"
+    )
     summ.set_defaults(func=_cmd_summary)
     return parser
 

@@ -78,7 +78,17 @@ def fit_cluster_artifacts(profile: pd.DataFrame, config: ClusterConfig) -> pd.Da
     k_table["is_knee"] = (k_table["k"] == knee).astype(float)
     k_table["chosen"] = k_table["chosen"].astype(float)
     k_long = artifacts.long_metrics(
-        k_table, ["k"], ["wcss", "silhouette", "calinski_harabasz", "davies_bouldin", "min_cluster_share", "is_knee", "chosen"]
+        k_table,
+        ["k"],
+        [
+            "wcss",
+            "silhouette",
+            "calinski_harabasz",
+            "davies_bouldin",
+            "min_cluster_share",
+            "is_knee",
+            "chosen",
+        ],
     )
 
     centroids = result.centroids.rename(columns={"centroid_z": "value"})
@@ -88,7 +98,12 @@ def fit_cluster_artifacts(profile: pd.DataFrame, config: ClusterConfig) -> pd.Da
         if result.validation is not None
         else pd.DataFrame()
     )
-    headline = {"k": result.k, "k_reason": result.reason, "n_fit_rows": len(profile), "timings_s": result.timings}
+    headline = {
+        "k": result.k,
+        "k_reason": result.reason,
+        "n_fit_rows": len(profile),
+        "timings_s": result.timings,
+    }
     if result.validation is not None:
         overall = result.validation[result.validation["cluster_id"].isna()]
         headline.update({r.metric: r.value for r in overall.itertuples()})

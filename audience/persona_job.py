@@ -9,8 +9,13 @@ import pandas as pd
 from audience import personas
 
 
-def build_segment_personas(clustered: pd.DataFrame, features: Sequence[str], currency: str = "$") -> pd.DataFrame:
-    """Name and describe every cluster of `clustered` (person_id, cluster_id, model_version, profile columns)."""
+def build_segment_personas(
+    clustered: pd.DataFrame, features: Sequence[str], currency: str = "$"
+) -> pd.DataFrame:
+    """Name and describe every cluster of `clustered`.
+
+    `clustered` has person_id, cluster_id, model_version and the profile columns.
+    """
     clustered = clustered.sort_values("person_id").reset_index(drop=True)
     table = personas.build_personas(
         clustered,

@@ -64,10 +64,14 @@ def run_dbt(
     cmd = [
         DBT,
         *args,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(target_dir),
-        "--log-path", str(work_dir / "logs"),
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(target_dir),
+        "--log-path",
+        str(work_dir / "logs"),
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work_dir)
     return DbtRun(raw_dir, db_path, target_dir, proc.returncode, proc.stdout + proc.stderr)

@@ -30,7 +30,9 @@ def _clusters_with_truth(run) -> pd.DataFrame:
             on ids.person_id = clusters.person_id and ids.identifier_type = 'customer_id'
         """
     )
-    truth = _truth(run)[["customer_id", "person_id", "latent_type"]].rename(columns={"person_id": "true_person"})
+    truth = _truth(run)[["customer_id", "person_id", "latent_type"]].rename(
+        columns={"person_id": "true_person"}
+    )
     merged = clusters.merge(truth, on="customer_id")
     # one row per stitched person: the latent type of (any of) its customer ids
     return merged.sort_values("customer_id").drop_duplicates("person_id")
@@ -88,7 +90,7 @@ def test_rebuild_gives_identical_labels(demo_build, tmp_path):
 
 
 def test_clv_holdout_total_within_ten_percent(demo_build):
-    (predicted, actual, n), = demo_build.query(
+    ((predicted, actual, n),) = demo_build.query(
         """
         select predicted_purchases, actual_purchases, n_customers
         from clv_holdout_calibration where frequency_bucket = 'total'
