@@ -7,6 +7,8 @@ discounted at the monthly equivalent of the configured annual rate.
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -43,12 +45,29 @@ def _prepared(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_memo: dict[tuple, tuple[pd.DataFrame, dict]] = {}
+_memo_lock = threading.Lock()
+
+
 def score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFrame, dict]:
     """Fit BG/NBD + Gamma-Gamma on the as-of summary and score every buyer.
 
     Returns (scores, diagnostics): scores has person_id, p_alive, expected_purchases (over the
     horizon, undiscounted), expected_avg_order_value and clv (discounted, over the horizon).
+    `clv_fit` and `customer_clv_scores` both call this on the same summary within one dbt
+    process (issue 7): the fit runs once and is reused (last result only); callers get copies.
     """
+    rows = int(pd.util.hash_pandas_object(summary, index=False).sum()) if len(summary) else 0
+    key = (repr(config), tuple(summary.columns), tuple(map(str, summary.dtypes)), len(summary), rows)
+    with _memo_lock:  # the two models may run on two dbt threads at once: the second one waits
+        if key not in _memo:
+            _memo.clear()
+            _memo[key] = _score_customers(summary, config)
+        scores, diagnostics = _memo[key]
+    return scores.copy(), copy.deepcopy(diagnostics)
+
+
+def _score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFrame, dict]:
     scores, diagnostics = clv.fit_and_score(
         _prepared(summary),
         horizon=config.horizon_months,
@@ -64,7 +83,9 @@ def holdout_check(calibration: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Fit BG/NBD on the calibration period; compare predicted and actual holdout purchases."""
     cal = _prepared(calibration)
     if cal.empty or (cal["frequency"] > 0).sum() == 0:
-        empty = pd.DataFrame(columns=["bucket", "n_customers", "predicted", "actual", "error", "abs_pct_error"])
+        empty = pd.DataFrame(
+            columns=["bucket", "n_customers", "predicted", "actual", "error", "abs_pct_error"]
+        )
         return empty, {"status": "skipped: no repeat buyers in the calibration period"}
     x, t_x, T = (cal[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     fit = clv.fit_bgnbd(x, t_x, T)
@@ -84,12 +105,17 @@ def fit_clv_artifacts(summary: pd.DataFrame, calibration: pd.DataFrame, config: 
 
     params = pd.DataFrame(
         [{"metric": k, "value": v} for k, v in _numeric(diagnostics).items()]
-        + [{"metric": f"{k}_status", "text_value": str(diagnostics.get(f"{k}_status"))} for k in ("bgnbd", "gg")]
+        + [
+            {"metric": f"{k}_status", "text_value": str(diagnostics.get(f"{k}_status"))}
+            for k in ("bgnbd", "gg")
+        ]
     )
     holdout = table.rename(columns={"bucket": "feature"}).copy()
     holdout["feature"] = holdout["feature"].astype(str)
     holdout_long = artifacts.long_metrics(
-        holdout, ["feature"], [c for c in ("n_customers", "predicted", "actual", "error", "abs_pct_error") if c in holdout]
+        holdout,
+        ["feature"],
+        [c for c in ("n_customers", "predicted", "actual", "error", "abs_pct_error") if c in holdout],
     )
     holdout_errors = pd.DataFrame(
         [{"metric": k, "value": v} for k, v in _numeric(errors).items()]
@@ -97,15 +123,22 @@ def fit_clv_artifacts(summary: pd.DataFrame, calibration: pd.DataFrame, config: 
     )
     run = artifacts.run_record(
         {**asdict(config), "time_unit": "weeks", "period": "month"},
-        {**_numeric(diagnostics), **{f"holdout_{k}": v for k, v in _numeric(errors).items()},
-         "warnings": diagnostics.get("warnings", [])},
+        {
+            **_numeric(diagnostics),
+            **{f"holdout_{k}": v for k, v in _numeric(errors).items()},
+            "warnings": diagnostics.get("warnings", []),
+        },
     )
 
     def frame(name: str, rows: pd.DataFrame) -> pd.DataFrame:
         return artifacts.artifact_frame(MODEL_NAME, version, name, rows)
 
-    parts = [frame("parameters", params), frame("holdout_bucket", holdout_long),
-             frame("holdout_error", holdout_errors), frame("run", run)]
+    parts = [
+        frame("parameters", params),
+        frame("holdout_bucket", holdout_long),
+        frame("holdout_error", holdout_errors),
+        frame("run", run),
+    ]
     return pd.concat([p for p in parts if len(p)], ignore_index=True)
 
 

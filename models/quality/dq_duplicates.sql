@@ -12,6 +12,16 @@
 with
 
 {% for s in dq_sources() %}
+{#- issue 7: only keys that occur more than once need versions, hashes and count(distinct):
+    find them on one narrow column first (~2 % of the keys), then work on their rows only -#}
+{{ s.validated }}_repeated_keys as (
+    select {{ s.key }} as business_key
+    from {{ ref(s.validated) }}
+    where dq_reason is null
+    group by {{ s.key }}
+    having count(*) > 1
+),
+
 {{ s.validated }}_versions as (
     select
         {{ s.key }} as business_key,
@@ -23,6 +33,7 @@ with
         {{ dbt.hash(version_fingerprint(s.compare)) }} as version_hash
     from {{ ref(s.validated) }}
     where dq_reason is null
+        and {{ s.key }} in (select business_key from {{ s.validated }}_repeated_keys)
 ),
 
 {{ s.validated }}_dups as (

@@ -1,0 +1,529 @@
+"""Benchmark the whole `dbt build` at several sizes against the pandas recipe (issue 7).
+
+For every size: generate the synthetic raw files once (Parquet by default) under --data-dir, then
+for every repeat, on a fresh copy of the raw folder and a fresh warehouse file:
+
+  full         `dbt build` of the whole project (landing hook included)
+  incremental  `audience append-day` (not timed), then `dbt build --selector realtime` on the same
+               warehouse: the micro-batch refresh of one appended day
+  baseline     `benchmarks/pandas_baseline.py` on the same raw files (profile features, RFM,
+               K-Means with silhouette over a k range), in the same run, side by side
+
+Each step is timed (wall clock) and its peak memory recorded: the RSS summed over the whole process
+tree, sampled every 0.2 s with psutil (or /proc when psutil is missing). Per-node timings come from
+dbt's run_results.json. Outputs:
+
+  benchmarks/results/<stamp>_runs.csv    one row per step and repeat
+  benchmarks/results/<stamp>_nodes.csv   one row per dbt node, step and repeat
+  docs/benchmarks.md                     the Markdown tables below, between the RESULTS markers
+
+    .venv/bin/python benchmarks/run_benchmarks.py --sizes 10000 100000 1000000 --repeats 3
+
+Timings on a shared machine are noisy: the tables report medians of the repeats and ratios
+measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- BEGIN RESULTS (written by benchmarks/run_benchmarks.py) -->", "<!-- END RESULTS -->"
+
+try:
+    import psutil
+except ImportError:  # pragma: no cover - psutil is in the `bench` extra
+    psutil = None
+
+
+# ---------------------------------------------------------------- memory sampling
+def _tree_rss_proc(pid: int) -> int:
+    """RSS in bytes of pid and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return total
+
+
+def _tree_rss(pid: int) -> int:
+    if psutil is None:
+        return _tree_rss_proc(pid)
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+MAX_RSS_BYTES = 16 * 2**30  # --max-rss-gib: a step above this is killed (shared machine)
+
+
+def run_measured(cmd: list[str], env: dict[str, str], log: Path, interval: float = 0.2) -> dict:
+    """Run cmd, return wall seconds, peak tree RSS (MiB) and the exit code; output goes to log.
+    A step whose tree RSS passes MAX_RSS_BYTES is killed (rc -9, note 'rss limit')."""
+    peak = 0
+    killed = False
+    with open(log, "w") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak, killed
+            while not done.is_set():
+                peak = max(peak, _tree_rss(proc.pid))
+                if peak > MAX_RSS_BYTES and not killed:
+                    killed = True
+                    _kill_tree(proc.pid)
+                done.wait(interval)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        rc = proc.wait()
+        wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
+    return {
+        "wall_s": round(wall, 2),
+        "peak_rss_mib": round(peak / 2**20),
+        "rc": rc,
+        "note": f"killed above {MAX_RSS_BYTES / 2**30:.0f} GiB RSS" if killed else "",
+    }
+
+
+def _kill_tree(pid: int) -> None:
+    pids = [pid]
+    if psutil is not None:
+        try:
+            pids += [c.pid for c in psutil.Process(pid).children(recursive=True)]
+        except psutil.NoSuchProcess:
+            pass
+    for p in reversed(pids):
+        try:
+            os.kill(p, 9)
+        except ProcessLookupError:
+            pass
+
+
+# ---------------------------------------------------------------- steps
+def ensure_dataset(size: int, fmt: str, data_dir: Path, seed: int) -> Path:
+    path = data_dir / f"raw_{size}_{fmt}_s{seed}"
+    marker = path / "_truth" / "meta.json"
+    if not marker.exists():
+        print(f"[{size:>9,}] generating {fmt} data into {path}", flush=True)
+        shutil.rmtree(path, ignore_errors=True)
+        subprocess.run(
+            [
+                str(BIN / "audience"),
+                "generate",
+                "--customers",
+                str(size),
+                "--seed",
+                str(seed),
+                "--out",
+                str(path),
+                "--format",
+                fmt,
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+    return path
+
+
+def fresh_copy(src: Path, dst: Path) -> Path:
+    """Hard-link copy of the raw folder (append-day only adds files), with a real copy of _truth/
+    (append-day rewrites _truth/meta.json in place)."""
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst, copy_function=os.link, ignore=shutil.ignore_patterns("_truth"))
+    shutil.copytree(src / "_truth", dst / "_truth")
+    return dst
+
+
+def dbt_cmd(args: list[str], target: Path) -> list[str]:
+    return [
+        str(BIN / "dbt"),
+        *args,
+        "--project-dir",
+        str(ROOT),
+        "--profiles-dir",
+        str(ROOT),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
+    ]
+
+
+def node_rows(target: Path, base: dict) -> list[dict]:
+    path = target / "run_results.json"
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text())["results"]
+    return [
+        {
+            **base,
+            "unique_id": r["unique_id"],
+            "resource_type": r["unique_id"].split(".")[0],
+            "status": r["status"],
+            "execution_time_s": round(r["execution_time"], 3),
+        }
+        for r in results
+    ]
+
+
+STEPS = ("full", "incremental", "scoped", "baseline")
+# the dbt part comparable with the pandas recipe: profiles, RFM and clusters with everything they
+# need (landing, seed, staging, identity stitching, quarantine), no tests, no CLV/churn/segments/exports
+SCOPED_SELECT = ["+customer_profiles", "+int_customer_rfm", "+customer_clusters"]
+
+
+def run_one(
+    size: int,
+    repeat: int,
+    raw_src: Path,
+    work: Path,
+    threads: int,
+    steps: list[str],
+    runs: list[dict],
+    nodes: list[dict],
+    on_step=lambda: None,
+) -> None:
+    """One repeat at one size; appends to runs and nodes and calls on_step after every step."""
+    run_dir = work / f"{size}_r{repeat}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    raw = fresh_copy(raw_src, run_dir / "raw")
+    base_env = {
+        **os.environ,
+        "AUDIENCE_RAW_PATH": str(raw),
+        "AUDIENCE_EXPORT_PATH": str(run_dir / "exports"),
+        "AUDIENCE_THREADS": str(threads),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    env = {**base_env, "AUDIENCE_DUCKDB_PATH": str(run_dir / "w.duckdb")}
+
+    def record(step: str, measured: dict, target: Path | None = None) -> dict:
+        row = {"size": size, "repeat": repeat, "step": step, **measured}
+        if target is not None:
+            rr = target / "run_results.json"
+            row["dbt_elapsed_s"] = (
+                round(json.loads(rr.read_text())["elapsed_time"], 2) if rr.exists() else None
+            )
+            nodes.extend(node_rows(target, {"size": size, "repeat": repeat, "step": step}))
+        runs.append(row)
+        on_step()
+        status = "ok" if measured["rc"] == 0 else f"FAILED rc={measured['rc']} {measured['note']}"
+        print(
+            f"[{size:>9,}] r{repeat} {step:<12} {measured['wall_s']:>8.1f} s  "
+            f"{measured['peak_rss_mib']:>6} MiB  {status}",
+            flush=True,
+        )
+        return row
+
+    if "scoped" in steps:  # first, on the pristine raw folder and its own fresh warehouse
+        target = run_dir / "target_scoped"
+        scoped_env = {**base_env, "AUDIENCE_DUCKDB_PATH": str(run_dir / "scoped.duckdb")}
+        cmd = dbt_cmd(
+            ["build", "--select", *SCOPED_SELECT, "--exclude-resource-type", "test", "unit_test"], target
+        )
+        record("scoped", run_measured(cmd, scoped_env, run_dir / "scoped.log"), target)
+        (run_dir / "scoped.duckdb").unlink(missing_ok=True)
+        shutil.rmtree(run_dir / "scoped.duckdb.tmp", ignore_errors=True)
+
+    full = None
+    if "full" in steps:
+        target = run_dir / "target_full"
+        full = record("full", run_measured(dbt_cmd(["build"], target), env, run_dir / "full.log"), target)
+
+    if "incremental" in steps and full is not None and full["rc"] == 0:
+        subprocess.run(
+            [str(BIN / "audience"), "append-day", "--out", str(raw), "--seed", str(repeat)],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
+        target = run_dir / "target_incr"
+        record(
+            "incremental",
+            run_measured(dbt_cmd(["build", "--selector", "realtime"], target), env, run_dir / "incr.log"),
+            target,
+        )
+
+    if "baseline" in steps:
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "pandas_baseline.py"), "--raw", str(raw_src)]
+        record("baseline", run_measured(cmd, env, run_dir / "baseline.log"))
+    # keep logs and run_results; drop the warehouses, DuckDB's spill folders (45 GB at 1M) and the raw copy
+    for name in ("w.duckdb", "w.duckdb.wal", "scoped.duckdb", "scoped.duckdb.wal"):
+        (run_dir / name).unlink(missing_ok=True)
+    for name in ("w.duckdb.tmp", "scoped.duckdb.tmp"):
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+    shutil.rmtree(raw, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- report
+def _median(rows: list[dict], size: int, step: str, key: str) -> float | None:
+    vals = [r[key] for r in rows if r["size"] == size and r["step"] == step and r["rc"] == 0]
+    return statistics.median(vals) if vals else None
+
+
+def _fmt(v: float | None, spec: str = ".1f") -> str:
+    return "n/a" if v is None else format(v, spec)
+
+
+def _type_total(by_type: dict[str, list[float]], rtype: str) -> float:
+    return statistics.median([sum(v) for k, v in by_type.items() if k.startswith(rtype + "|")])
+
+
+def _ratio(runs: list[dict], size: int, num: str, den: str) -> float | None:
+    """Median over repeats of num/den wall time, both steps of the same repeat (side by side)."""
+    vals = [
+        a["wall_s"] / b["wall_s"]
+        for a in runs
+        for b in runs
+        if a["size"] == b["size"] == size
+        and a["repeat"] == b["repeat"]
+        and a["step"] == num
+        and b["step"] == den
+        and a["rc"] == b["rc"] == 0
+    ]
+    return statistics.median(vals) if vals else None
+
+
+def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
+    sizes = sorted({r["size"] for r in runs})
+    lines = [
+        f"Run {meta['stamp']} on {meta['machine']}; input {meta['format']}; dbt threads {meta['threads']}; "
+        f"{meta['repeats']} repeat(s), medians shown; n/a = not measured or failed (see below).",
+        "",
+        "| customers | full build (s) | peak RSS (MiB) | scoped dbt run (s) | pandas baseline (s) "
+        "| baseline RSS (MiB) | baseline / full | baseline / scoped | incremental day (s) "
+        "| incremental / full | full vs previous size |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    prev = None
+    for s in sizes:
+        full = _median(runs, s, "full", "wall_s")
+        rb, rs, ri = (
+            _ratio(runs, s, "baseline", "full"),
+            _ratio(runs, s, "baseline", "scoped"),
+            _ratio(runs, s, "incremental", "full"),
+        )
+        scale = f"{full / prev:.1f}x" if prev and full else ""
+        lines.append(
+            f"| {s:,} | {_fmt(full)} | {_fmt(_median(runs, s, 'full', 'peak_rss_mib'), '.0f')} "
+            f"| {_fmt(_median(runs, s, 'scoped', 'wall_s'))} "
+            f"| {_fmt(_median(runs, s, 'baseline', 'wall_s'))} "
+            f"| {_fmt(_median(runs, s, 'baseline', 'peak_rss_mib'), '.0f')} "
+            f"| {_fmt(rb, '.2f')} | {_fmt(rs, '.2f')} "
+            f"| {_fmt(_median(runs, s, 'incremental', 'wall_s'))} "
+            f"| {'n/a' if ri is None else f'{100 * ri:.1f}%'} "
+            f"| {scale} |"
+        )
+        prev = full
+    failed = [r for r in runs if r["rc"] != 0]
+    if failed:
+        lines += ["", "Failed or stopped steps:", ""]
+        lines += [
+            f"- {r['size']:,} r{r['repeat']} {r['step']}: exit {r['rc']} after {r['wall_s']:.0f} s, "
+            f"peak {r['peak_rss_mib']} MiB{(' (' + r['note'] + ')') if r.get('note') else ''}"
+            for r in failed
+        ]
+    ok_full = [r["size"] for r in runs if r["step"] == "full" and r["rc"] == 0]
+    if not ok_full:
+        return "\n".join(lines)
+    biggest = max(ok_full)
+    per_node: dict[str, list[float]] = {}
+    for n in nodes:
+        if n["size"] == biggest and n["step"] == "full":
+            per_node.setdefault(n["unique_id"], []).append(n["execution_time_s"])
+    top = sorted(((statistics.median(v), k) for k, v in per_node.items()), reverse=True)[:15]
+    by_type: dict[str, list[float]] = {}
+    for n in nodes:
+        if n["size"] == biggest and n["step"] == "full":
+            by_type.setdefault(f"{n['resource_type']}|{n['repeat']}", []).append(n["execution_time_s"])
+    if top:
+        lines += [
+            "",
+            f"Slowest dbt nodes of the full build at {biggest:,} customers (median execution "
+            "time; dbt runs 2 nodes at a time, so they overlap):",
+            "",
+            "| node | seconds |",
+            "| --- | ---: |",
+        ]
+        lines += [f"| `{k}` | {v:.1f} |" for v, k in top]
+        types = sorted({k.split("|")[0] for k in by_type})
+        lines += [
+            "",
+            "Sum of node times by type at that size (median over repeats): "
+            + ", ".join(f"{t} {_type_total(by_type, t):.0f} s" for t in types),
+        ]
+    return "\n".join(lines)
+
+
+def write_doc(table: str) -> None:
+    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    DOC.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    if not rows:
+        return
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def read_csv(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k in ("size", "repeat", "rc", "peak_rss_mib"):
+            if r.get(k) not in (None, ""):
+                r[k] = int(float(r[k]))
+        for k in ("wall_s", "execution_time_s", "dbt_elapsed_s"):
+            if r.get(k) not in (None, ""):
+                r[k] = float(r[k])
+    return rows
+
+
+def report_from(args: argparse.Namespace) -> int:
+    """Tables from earlier runs (e.g. one invocation per size or step): the runs of a (size, step)
+    come from the last file that has it."""
+    runs: list[dict] = []
+    nodes: list[dict] = []
+    stamps = []
+    for path in args.report_from:
+        r = read_csv(path)
+        n = read_csv(path.with_name(path.name.replace("_runs.csv", "_nodes.csv")))
+        have = {(x["size"], x["step"]) for x in r}
+        runs = [x for x in runs if (x["size"], x["step"]) not in have] + r
+        nodes = [x for x in nodes if (x["size"], x["step"]) not in have] + n
+        stamps.append(path.name.split("_")[0])
+    repeats = max((x["repeat"] for x in runs), default=0)
+    meta = {
+        "stamp": " + ".join(stamps),
+        "format": args.format,
+        "threads": args.threads,
+        "repeats": repeats,
+        "machine": f"{platform.system()} {os.cpu_count()} CPUs, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB RAM",
+    }
+    table = markdown(runs, nodes, meta)
+    print(table)
+    if not args.no_doc:
+        write_doc(table)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--threads", type=int, default=2, help="dbt threads (AUDIENCE_THREADS)")
+    ap.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("AUDIENCE_BENCH_DIR", "/tmp/bench")) / "data"
+    )
+    ap.add_argument(
+        "--work-dir", type=Path, default=Path(os.environ.get("AUDIENCE_BENCH_DIR", "/tmp/bench")) / "runs"
+    )
+    ap.add_argument("--results-dir", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
+    ap.add_argument(
+        "--max-rss-gib", type=float, default=16.0, help="kill a step whose process tree passes this"
+    )
+    ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    ap.add_argument(
+        "--report-from",
+        type=Path,
+        nargs="+",
+        metavar="RUNS_CSV",
+        help="run nothing: rebuild the tables from earlier *_runs.csv files (and their *_nodes.csv)",
+    )
+    args = ap.parse_args(argv)
+    if args.report_from:
+        return report_from(args)
+    global MAX_RSS_BYTES
+    MAX_RSS_BYTES = int(args.max_rss_gib * 2**30)
+
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "stamp": stamp,
+        "format": args.format,
+        "threads": args.threads,
+        "repeats": args.repeats,
+        "machine": f"{platform.system()} {os.cpu_count()} CPUs, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB RAM",
+    }
+    runs: list[dict] = []
+    nodes: list[dict] = []
+
+    def save() -> None:  # after every step: an interrupted long run still leaves its numbers
+        write_csv(args.results_dir / f"{stamp}_runs.csv", runs)
+        write_csv(args.results_dir / f"{stamp}_nodes.csv", nodes)
+
+    for size in args.sizes:
+        raw_src = ensure_dataset(size, args.format, args.data_dir, args.seed)
+        for repeat in range(1, args.repeats + 1):
+            run_one(size, repeat, raw_src, args.work_dir, args.threads, args.steps, runs, nodes, save)
+    table = markdown(runs, nodes, meta)
+    print("\n" + table)
+    (args.results_dir / f"{stamp}_summary.md").write_text(table + "\n")
+    if not args.no_doc:
+        write_doc(table)
+    return 1 if any(r["rc"] != 0 for r in runs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
