@@ -8,13 +8,12 @@ splits them and calls :func:`audience.churn.churn_pipeline`.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from audience import artifacts, churn
+from audience import artifacts, churn, memo
 
 MODEL_NAME = "churn_classifier"
 
@@ -43,30 +42,16 @@ def _features(examples: pd.DataFrame, config: ChurnConfig) -> list[str]:
     return [c for c in examples.columns if c not in skip]
 
 
-_memo: dict[tuple, tuple[pd.DataFrame, pd.DataFrame, dict]] = {}
-_memo_lock = threading.Lock()
-
-
-def _fingerprint(examples: pd.DataFrame, config: ChurnConfig) -> tuple:
-    """Content key of one input: the same rows and settings give the same key."""
-    rows = int(pd.util.hash_pandas_object(examples, index=False).sum()) if len(examples) else 0
-    return (repr(config), tuple(examples.columns), tuple(map(str, examples.dtypes)), len(examples), rows)
+_last_run = memo.LastResult()
 
 
 def run(examples: pd.DataFrame, config: ChurnConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Compare models on the time split, refit the selected one and score current customers.
 
     `churn_fit` and `customer_churn_scores` both need this result from the same input within one
-    dbt process (issue 7): it is computed once and reused (the last result only, so memory stays
-    bounded; a different input or config recomputes). Callers get copies.
+    dbt process (issue 7): it is computed once and reused (see :mod:`audience.memo`).
     """
-    key = _fingerprint(examples, config)
-    with _memo_lock:  # the two models may run on two dbt threads at once: the second one waits
-        if key not in _memo:
-            _memo.clear()
-            _memo[key] = _run(examples, config)
-        scores, metrics, diagnostics = _memo[key]
-    return scores.copy(), metrics.copy(), dict(diagnostics)
+    return _last_run.get(examples, config, _run)
 
 
 def _run(examples: pd.DataFrame, config: ChurnConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

@@ -7,14 +7,12 @@ discounted at the monthly equivalent of the configured annual rate.
 
 from __future__ import annotations
 
-import copy
-import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from audience import artifacts, clv
+from audience import artifacts, clv, memo
 
 MODEL_NAME = "bgnbd_gamma_gamma"
 WEEKS_PER_MONTH = 52.0 / 12.0
@@ -45,8 +43,7 @@ def _prepared(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_memo: dict[tuple, tuple[pd.DataFrame, dict]] = {}
-_memo_lock = threading.Lock()
+_last_fit = memo.LastResult()
 
 
 def score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFrame, dict]:
@@ -55,16 +52,9 @@ def score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFr
     Returns (scores, diagnostics): scores has person_id, p_alive, expected_purchases (over the
     horizon, undiscounted), expected_avg_order_value and clv (discounted, over the horizon).
     `clv_fit` and `customer_clv_scores` both call this on the same summary within one dbt
-    process (issue 7): the fit runs once and is reused (last result only); callers get copies.
+    process (issue 7): the fit runs once and is reused (see :mod:`audience.memo`).
     """
-    rows = int(pd.util.hash_pandas_object(summary, index=False).sum()) if len(summary) else 0
-    key = (repr(config), tuple(summary.columns), tuple(map(str, summary.dtypes)), len(summary), rows)
-    with _memo_lock:  # the two models may run on two dbt threads at once: the second one waits
-        if key not in _memo:
-            _memo.clear()
-            _memo[key] = _score_customers(summary, config)
-        scores, diagnostics = _memo[key]
-    return scores.copy(), copy.deepcopy(diagnostics)
+    return _last_fit.get(summary, config, _score_customers)
 
 
 def _score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFrame, dict]:
