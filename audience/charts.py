@@ -178,6 +178,7 @@ def line_chart(
     y_domain: tuple[float, float] | None = None,
     x_ticks: Sequence[tuple[float, str]] | None = None,
     y_format: Callable[[float], str] = fmt_num,
+    include_zero: bool = False,
     frame: Frame = Frame(),
     fig_id: str | None = None,
 ) -> str:
@@ -185,7 +186,7 @@ def line_chart(
 
     Each point is a ``<circle class="point">`` at ``cx = left + (x - x0) / (x1 - x0) * plot_w``
     and ``cy = top + (1 - (y - y0) / (y1 - y0)) * plot_h`` for the domains [x0, x1], [y0, y1]
-    (given, or the data range rounded out to nice ticks).
+    (given, or the data range, with 0 if `include_zero`, rounded out to nice ticks).
     """
     all_pts = [(float(x), float(y)) for pts in series.values() for x, y in pts if y is not None]
     xs = [p[0] for p in all_pts]
@@ -193,7 +194,7 @@ def line_chart(
     if x_domain is None:
         x_domain = (min(xs), max(xs)) if xs else (0.0, 1.0)
     if y_domain is None:
-        y_domain = _domain(ys)
+        y_domain = _domain(ys, include_zero=include_zero)
     extra = _legend_height(list(series), frame.width)
     frame = replace(frame, top=frame.top + extra, height=frame.height + extra)
     sx = linear_scale(x_domain, (frame.left, frame.left + frame.plot_w))

@@ -1121,9 +1121,8 @@ def _render_transitions(tr: Transitions) -> str:
                 y_label="members",
                 x_domain=(0.0, float(max(n - 1, 1))),
                 x_ticks=ticks,
-                frame=charts.Frame(
-                    width=620, height=300 + 16 * max(0, len(series) - 4), top=36 + 16 * (len(series) // 4)
-                ),
+                include_zero=True,
+                frame=charts.Frame(width=620, right=56),
                 fig_id=f"fig-transitions-{seg_type}",
             )
             body.append(_figure(svg, f"From segment_membership_snapshot ({seg_type} segments)."))
