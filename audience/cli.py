@@ -52,6 +52,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
     from audience.report_html import write_report
 
     path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
@@ -59,7 +61,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"no warehouse at {path}: run `make build` first", file=sys.stderr)
         return 1
     start = time.perf_counter()
-    out = write_report(path, args.out)
+    try:
+        out = write_report(path, args.out)
+    except duckdb.IOException as exc:
+        # typically the write lock of a running `dbt build` on the same file
+        print(f"cannot open the warehouse {path} read-only: {exc}", file=sys.stderr)
+        return 1
     elapsed = time.perf_counter() - start
     size_kb = out.stat().st_size / 1024
     print(f"report written to {out.resolve()} ({size_kb:,.0f} KiB, {elapsed:.1f}s)")

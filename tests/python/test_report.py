@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -13,8 +15,6 @@ from audience import cli
 from audience.charts import fmt_pct
 from audience.report_html import SECTIONS, load_report_data, render_report
 from tests.python.html_check import StrictParser, inside, parse, table_rows, table_text
-
-pytestmark = pytest.mark.e2e
 
 
 def _write_report(db: Path, out: Path, capsys) -> tuple[str, StrictParser]:
@@ -41,6 +41,7 @@ def _notes(p: StrictParser, section_id: str) -> list[str]:
 # ---------------------------------------------------------------- one self-contained file
 
 
+@pytest.mark.e2e
 def test_report_is_one_self_contained_file(demo_report):
     out, doc, p = demo_report
     assert [f.name for f in out.parent.iterdir()] == [out.name]  # no side files (images, css, js)
@@ -57,6 +58,7 @@ def test_report_is_one_self_contained_file(demo_report):
     assert len([e for e in p.elements if e.tag == "svg"]) >= 10  # the charts are inline SVG
 
 
+@pytest.mark.e2e
 def test_report_is_well_formed_html_with_every_section(demo_report):
     _, doc, p = demo_report
     assert p.errors == []
@@ -78,6 +80,7 @@ def test_report_is_well_formed_html_with_every_section(demo_report):
 # ---------------------------------------------------------------- figures agree with the warehouse
 
 
+@pytest.mark.e2e
 def test_reconciliation_and_quarantine_figures_equal_the_dq_tables(demo_build, demo_report):
     _, _, p = demo_report
     cols = [
@@ -112,6 +115,7 @@ def test_reconciliation_and_quarantine_figures_equal_the_dq_tables(demo_build, d
     assert sum(int(r["files"]) for r in table_rows(p, "dq-file-status")) == n_files
 
 
+@pytest.mark.e2e
 def test_chosen_k_and_curves_equal_cluster_k_selection(demo_build, demo_report):
     _, _, p = demo_report
     rows = demo_build.query("select k, wcss, silhouette, is_chosen from cluster_k_selection order by k")
@@ -131,6 +135,7 @@ def test_chosen_k_and_curves_equal_cluster_k_selection(demo_build, demo_report):
     assert [int(r["k"]) for r in table_rows(p, "k-selection-table")] == [r[0] for r in rows]
 
 
+@pytest.mark.e2e
 def test_segment_sizes_and_shares_equal_customer_clusters(demo_build, demo_report):
     _, _, p = demo_report
     sizes = dict(demo_build.query("select cluster_id, count(*) from customer_clusters group by 1"))
@@ -163,6 +168,7 @@ def test_segment_sizes_and_shares_equal_customer_clusters(demo_build, demo_repor
     assert len(inside(p, "fig-segment-shares", "rect", "bar")) == 2 * len(sizes)
 
 
+@pytest.mark.e2e
 def test_persona_heatmap_shows_feature_means_by_segment(demo_build, demo_report):
     _, _, p = demo_report
     df = demo_build.df("select * from segment_personas order by cluster_id")
@@ -177,6 +183,7 @@ def test_persona_heatmap_shows_feature_means_by_segment(demo_build, demo_report)
     assert names == set(df.persona_name)
 
 
+@pytest.mark.e2e
 def test_clv_and_churn_distributions_by_segment_equal_customer_scores(demo_build, demo_report):
     _, _, p = demo_report
     want = {
@@ -205,6 +212,7 @@ def test_clv_and_churn_distributions_by_segment_equal_customer_scores(demo_build
         assert median == pytest.approx(want[int(label.split(" · ")[0])][2])
 
 
+@pytest.mark.e2e
 def test_validation_figures_equal_the_validation_tables(demo_build, demo_report):
     _, _, p = demo_report
     churn = demo_build.query("select model, auc, pr_auc, is_selected from churn_model_comparison")
@@ -235,6 +243,7 @@ def test_validation_figures_equal_the_validation_tables(demo_build, demo_report)
 # ---------------------------------------------------------------- sections without data
 
 
+@pytest.mark.e2e
 def test_transactions_only_warehouse_gives_not_available_notes_not_a_crash(
     transactions_only_build, tmp_path, capsys
 ):
@@ -345,3 +354,38 @@ def test_text_from_the_data_is_escaped(tmp_path):
     assert "<script" not in doc and "<img" not in doc
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in doc
     assert parse(doc).errors == []
+
+
+def test_cli_defaults_to_the_env_warehouse_and_the_reports_folder(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "wh.duckdb"
+    _history_warehouse(db)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AUDIENCE_DUCKDB_PATH", str(db))
+    assert cli.main(["report"]) == 0
+    out = tmp_path / "reports" / "audience_report.html"
+    assert str(out) in capsys.readouterr().out
+    assert parse(out.read_text(encoding="utf-8")).errors == []
+
+
+def test_a_locked_warehouse_is_a_clear_error(tmp_path, capsys):
+    db = tmp_path / "wh.duckdb"
+    _history_warehouse(db)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('ready', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert cli.main(["report", "--db", str(db), "--out", str(tmp_path / "r.html")]) == 1
+        assert "cannot open the warehouse" in capsys.readouterr().err
+        assert not (tmp_path / "r.html").exists()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
