@@ -236,7 +236,7 @@ def _load_data_quality(wh: _Warehouse) -> DataQuality:
     dq = DataQuality()
     reason = wh.missing("dq_reconciliation")
     if reason:
-        dq.notes.append(_not_available("The reconciliation", reason))
+        dq.notes.append(_not_available("The reconciliation is", reason))
     else:
         dq.reconciliation = wh.rows(
             "select source, raw_rows, rejected_lines, clean_rows, quarantined_rows, duplicate_rows_removed, "
@@ -245,9 +245,10 @@ def _load_data_quality(wh: _Warehouse) -> DataQuality:
         absent = [r["source"] for r in dq.reconciliation if r["raw_rows"] == 0 and r["rejected_lines"] == 0]
         if absent:
             dq.notes.append(
-                "No raw rows were landed for "
-                + ", ".join(absent)
-                + ": figures built from these sources are not available in this build."
+                _not_available(
+                    "Figures from " + ", ".join(absent) + " are",
+                    "no raw rows were landed for these sources in this build",
+                )
             )
     reason = wh.missing("dq_quarantine")
     if reason:
@@ -358,10 +359,11 @@ def _load_personas(wh: _Warehouse, labels: dict[int, str]) -> Personas:
             per.constant_features.append(f)
     if per.constant_features:
         per.notes.append(
-            "No variation across segments in "
-            + ", ".join(per.constant_features)
-            + " (usually: the source behind the feature has no data in this build), so those columns "
-            "say nothing about the segments."
+            _not_available(
+                "Segment differences in " + ", ".join(per.constant_features) + " are",
+                "these features are constant across all segments (usually the source behind them has "
+                "no data in this build)",
+            )
         )
     return per
 

@@ -252,12 +252,13 @@ def test_transactions_only_warehouse_gives_not_available_notes_not_a_crash(
     assert p.errors == []
     assert all(sid in p.ids for sid, _ in SECTIONS)
     (dq_note,) = _notes(p, "data-quality")
-    assert "No raw rows were landed for" in dq_note
+    assert "not available because no raw rows were landed for these sources" in dq_note
     for source in ("web.events", "email.events", "crm.customers", "survey.responses"):
         assert source in dq_note
     # only orders: the web and email features do not vary, and the report says so
     (persona_note,) = _notes(p, "personas")
     assert "sessions_90d" in persona_note and "email_open_rate" in persona_note
+    assert "not available because these features are constant" in persona_note
     assert any("not available because" in n for n in _notes(p, "transitions"))
     # the rest is built from orders alone
     sizes = dict(
