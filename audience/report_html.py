@@ -1036,8 +1036,8 @@ def _render_validation(va: Validation) -> str:
                 "predicted": [r["predicted_purchases"] for r in buckets],
                 "actual": [r["actual_purchases"] for r in buckets],
             },
-            title="Holdout purchases per customer: predicted vs actual",
-            x_label="mean purchases in the holdout period",
+            title="Holdout purchase days per person: predicted vs actual",
+            x_label="mean purchase days per person in the holdout period",
             fig_id="fig-clv-calibration",
         )
         body.append(
