@@ -1,4 +1,4 @@
-"""Command-line interface: `audience generate`, `audience append-day`, `audience summary`."""
+"""Command-line interface: `audience generate`, `append-day`, `summary` and `report`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 DEFAULT_DB = "warehouse/audience.duckdb"
+DEFAULT_REPORT = "reports/audience_report.html"
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -50,6 +51,28 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from audience.report_html import write_report
+
+    path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
+    if not Path(path).exists():
+        print(f"no warehouse at {path}: run `make build` first", file=sys.stderr)
+        return 1
+    start = time.perf_counter()
+    try:
+        out = write_report(path, args.out)
+    except duckdb.IOException as exc:
+        # typically the write lock of a running `dbt build` on the same file
+        print(f"cannot open the warehouse {path} read-only: {exc}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - start
+    size_kb = out.stat().st_size / 1024
+    print(f"report written to {out.resolve()} ({size_kb:,.0f} KiB, {elapsed:.1f}s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audience", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})"
     )
     summ.set_defaults(func=_cmd_summary)
+
+    rep = sub.add_parser("report", help="write a self-contained HTML report of the segments")
+    rep.add_argument(
+        "--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})"
+    )
+    rep.add_argument("--out", default=DEFAULT_REPORT, help="HTML file to write")
+    rep.set_defaults(func=_cmd_report)
     return parser
 
 
