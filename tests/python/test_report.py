@@ -13,7 +13,7 @@ import pytest
 
 from audience import cli
 from audience.charts import fmt_pct
-from audience.report_html import SECTIONS, load_report_data, render_report
+from audience.segment_report import SECTIONS, load_report_data, render_report
 from tests.python.html_check import StrictParser, inside, parse, table_rows, table_text
 
 
