@@ -318,9 +318,22 @@ def render_scores(sc: Scores) -> str:
     body = []
     figs = []
     if sc.clv:
-        svg = charts.box_plot(sc.clv, title="Predicted CLV per person", x_label="CLV", fig_id="fig-clv-box")
+        # CLV is heavy-tailed (a high-value segment's spread is 10-100 x another's): on a linear axis it
+        # squeezes the other boxes into a few pixels, so the axis is log10(1 + CLV), labelled in CLV.
+        svg = charts.box_plot(
+            sc.clv,
+            title="Predicted CLV per person",
+            x_label="CLV (logarithmic axis)",
+            scale="log",
+            fig_id="fig-clv-box",
+        )
         figs.append(
-            figure(svg, "Box: quartiles; line: median; whiskers: 5th to 95th percentile; diamond: mean.")
+            figure(
+                svg,
+                "Box: quartiles; line: median; whiskers: 5th to 95th percentile; diamond: mean. The axis is "
+                "logarithmic (equal steps from 1 to 10 to 100 ...; 0 kept), so segments far apart in value "
+                "all stay readable.",
+            )
         )
     if sc.churn:
         svg = charts.box_plot(
