@@ -573,7 +573,7 @@ def heatmap(
     flat = [abs(float(v)) for r in values for v in r if v is not None and math.isfinite(float(v))]
     if limit is None:
         limit = max(flat, default=1.0) or 1.0
-    left = _label_margin(row_labels, 640, minimum=80)
+    left = _label_margin(row_labels, Frame().width, minimum=80)  # at most 40 % of a default-width chart
     # column labels are rotated by 35 degrees: cos 35 = 0.82 of their length runs right, sin 35 = 0.57 up
     longest = max((text_width(c) for c in col_labels), default=0.0)
     header = int(0.57 * longest) + 12
