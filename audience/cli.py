@@ -54,7 +54,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     import duckdb
 
-    from audience.report_html import write_report
+    from audience.segment_report import write_report
 
     path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
     if not Path(path).exists():

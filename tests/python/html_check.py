@@ -105,3 +105,32 @@ def table_text(p: StrictParser, table_id: str) -> list[dict[str, str]]:
         if cells:
             rows.append({c.attrs["data-col"]: c.text for c in cells})
     return rows
+
+
+def shown_text(p: StrictParser, el: Element) -> str:
+    """The visible text of an SVG <text> element: its text without that of its <title> tooltip."""
+    tips = [e.text for e in p.elements if e.tag == "title" and e.ancestors and e.ancestors[-1] is el]
+    return el.text[: len(el.text) - sum(len(t) for t in tips)] if tips else el.text
+
+
+def texts_outside(svg: str) -> list[str]:
+    """Every <text> with an x (rotated ones have none) whose estimated extent leaves the viewBox
+    horizontally, as 'text: from .. to .. of width'; widths from audience.charts.text_width."""
+    from audience.charts import FONT_SIZE, text_width
+
+    p = parse(svg)
+    root = next(e for e in p.elements if e.tag == "svg")
+    width = float(root.attrs["viewbox"].split()[2])
+    bad = []
+    for e in p.elements:
+        if e.tag != "text" or "x" not in e.attrs:
+            continue
+        shown = shown_text(p, e)
+        size = float(e.attrs.get("font-size", FONT_SIZE))
+        w = text_width(shown, size, bold=e.attrs.get("font-weight") == "600")
+        x = float(e.attrs["x"])
+        anchor = e.attrs.get("text-anchor", "start")
+        lo, hi = {"start": (x, x + w), "end": (x - w, x), "middle": (x - w / 2, x + w / 2)}[anchor]
+        if not (0 <= x <= width and lo >= 0 and hi <= width):
+            bad.append(f"{shown!r}: from {lo:.1f} to {hi:.1f} of {width:g}")
+    return bad

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from audience import charts
-from tests.python.html_check import parse
+from tests.python.html_check import parse, shown_text, texts_outside
 
 FRAME = charts.Frame(width=200, height=100, left=10, right=10, top=10, bottom=10)  # plot 180 x 80
 
@@ -162,3 +164,183 @@ def test_number_formats():
     assert charts.fmt_num(0.012345) == "0.0123"
     assert charts.fmt_num(None) == "–" and charts.fmt_num(float("nan")) == "–"
     assert charts.fmt_pct(0.2846) == "28.5%"
+
+
+# ---------------------------------------------------------------- tick labels
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.2, "20%"),
+        (0.025, "2.5%"),
+        (0.0025, "0.25%"),
+        (0.0, "0%"),
+        (1.0, "100%"),
+        (0.07, "7%"),
+        (0.125, "12.5%"),
+    ],
+)
+def test_percentage_ticks_have_no_needless_decimals(value, expected):
+    assert charts.fmt_pct_tick(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, "0"),
+        (2.5, "2.5"),
+        (20.0, "20"),
+        (12500.0, "12,500"),
+        (0.1 + 0.2, "0.3"),
+        (-0.4, "-0.4"),
+        (0.05, "0.05"),
+    ],
+)
+def test_number_ticks_have_no_needless_decimals(value, expected):
+    assert charts.fmt_tick(value) == expected
+
+
+def _tick_texts(svg: str) -> list[str]:
+    return [e.text for e in _marks(svg, "text", "tick")]
+
+
+def test_percentage_axes_print_minimal_ticks_while_bar_values_keep_one_decimal():
+    svg = charts.bar_chart(
+        ["a", "b"], {"s": [0.2846, 0.5]}, title="t", value_format=charts.fmt_pct, x_domain=(0, 1)
+    )
+    assert _tick_texts(svg) == ["0%", "20%", "40%", "60%", "80%", "100%"]
+    assert ">28.5%<" in svg and ">50.0%<" in svg  # the values themselves keep their precision
+    small = charts.bar_chart(["a"], {"s": [0.0123]}, title="t", value_format=charts.fmt_pct)
+    assert _tick_texts(small) == ["0%", "0.25%", "0.5%", "0.75%", "1%", "1.25%"]  # step 0.0025
+    assert not any(re.search(r"\.0+%$", t) for t in _tick_texts(small))
+    line = charts.line_chart(
+        {"s": [(0, 0.1), (1, 0.3)]}, title="t", y_format=charts.fmt_pct, y_domain=(0, 0.4)
+    )
+    ys = [e.text for e in parse(line).elements if e.tag == "text" and e.attrs.get("text-anchor") == "end"]
+    assert ys == ["0%", "10%", "20%", "30%", "40%"]
+
+
+def test_fixed_decimal_values_get_plain_number_ticks():
+    svg = charts.bar_chart(["a"], {"s": [0.8]}, title="t", value_format=lambda v: f"{v:.3f}", x_domain=(0, 1))
+    assert _tick_texts(svg) == ["0", "0.2", "0.4", "0.6", "0.8", "1"]
+    assert ">0.800<" in svg
+
+
+# ---------------------------------------------------------------- long labels stay inside the chart
+
+
+def test_text_width_uses_per_glyph_metrics():
+    # Helvetica / Arial advance widths: W = 944, i = 222 thousandths of an em, plus the safety margin
+    assert charts.text_width("Wi", font_size=10) == pytest.approx(
+        (944 + 222) / 1000 * 10 * charts.WIDTH_SAFETY
+    )
+    assert charts.text_width("W" * 10) > 4 * charts.text_width("i" * 10)
+    assert charts.text_width("é") == pytest.approx(charts.FONT_SIZE * charts.WIDTH_SAFETY)  # unknown: 1 em
+    assert charts.fit_text("short", 100) == "short"
+    cut = charts.fit_text("x" * 100, 60)
+    assert cut.endswith("…") and charts.text_width(cut) <= 60 < charts.text_width(cut[:-1] + "x…")
+
+
+LONG = "12 · Lapsed high-value weekend shoppers of outdoor gear (UK)"  # 60 characters
+
+
+def _assert_text_inside(svg: str) -> list:
+    assert parse(svg).errors == []
+    assert texts_outside(svg) == []
+    p = parse(svg)
+    return [(e, shown_text(p, e), p) for e in p.elements if e.tag == "text" and "x" in e.attrs]
+
+
+def test_a_60_character_label_stays_inside_every_chart_and_keeps_its_full_text_in_a_tooltip():
+    assert len(LONG) == 60
+    stats = charts.box_stats([1, 2, 3, 4])
+    for svg in (
+        charts.bar_chart([LONG, "b"], {"x": [1.0, 2.0], "y": [0.5, 1.5]}, title="t"),
+        charts.box_plot([(LONG, stats), ("b", stats)], title="t"),
+        charts.box_plot([(LONG, stats), ("b", stats)], title="t", scale="log"),
+        charts.heatmap([LONG, "b"], ["c1", "c2"], [[1.0, -1.0], [0.0, 0.5]], title="t"),
+    ):
+        texts = _assert_text_inside(svg)
+        (cut,) = [(e, shown, p) for e, shown, p in texts if shown.startswith("12 · Lapsed")]
+        e, shown, p = cut
+        assert shown.endswith("…") and len(shown) < 60
+        tips = [t.text for t in p.elements if t.tag == "title" and t.ancestors and t.ancestors[-1] is e]
+        assert tips == [LONG]
+        assert LONG in svg  # the data-* attributes and tooltips keep the full label
+
+
+def test_a_label_that_fits_is_shown_whole_and_sets_the_margin():
+    label = "3 · Lapsed big spenders who still open emails"  # 45 characters: overflowed the old margin
+    svg = charts.bar_chart([label], {"x": [1.0]}, title="t")
+    texts = _assert_text_inside(svg)
+    assert label in [shown for _, shown, _ in texts]
+    (bar,) = _marks(svg, "rect", "bar")
+    assert float(bar.attrs["x"]) >= charts.text_width(label)  # the plot starts right of the label
+    narrow, wide = (
+        float(_marks(charts.bar_chart([c * 30], {"x": [1.0]}, title="t"), "rect", "bar")[0].attrs["x"])
+        for c in ("i", "W")
+    )
+    assert narrow < wide  # the margin follows the glyphs, not the character count
+
+
+def test_a_long_title_moves_left_or_is_cut_but_stays_inside():
+    _assert_text_inside(
+        charts.bar_chart(["a"], {"x": [1.0]}, title="A fairly long chart title " * 2, width=300)
+    )
+    svg = charts.bar_chart(["a"], {"x": [1.0]}, title="An overlong chart title " * 6, width=300)
+    _assert_text_inside(svg)
+    assert "…</text>" in svg
+
+
+# ---------------------------------------------------------------- logarithmic box plot
+
+
+def test_symlog_domain_and_ticks():
+    assert (
+        charts.symlog(0) == 0
+        and charts.symlog(99) == pytest.approx(2)
+        and charts.symlog(-9) == pytest.approx(-1)
+    )
+    assert charts.log_domain([0.5, 4276.0]) == (0.0, 5000.0)
+    assert charts.log_domain([3.0, 80.0]) == (2.0, 100.0)
+    assert charts.log_domain([-30.0, 40.0]) == (-50.0, 50.0)
+    assert charts.log_domain([0.0, 0.0]) == (0.0, 1.0)
+    assert charts.log_ticks(0, 5000) == [0, 1, 10, 100, 1000, 5000]  # 3.7 decades: powers of ten
+    assert charts.log_ticks(2, 100) == [2, 5, 10, 20, 50, 100]  # under three decades: 1-2-5 steps
+    assert charts.log_ticks(-50, 50) == [-50, -10, -1, 0, 1, 10, 50]  # 3.4 decades in all
+    assert charts.log_ticks(-5, 5) == [-5, -2, -1, 0, 1, 2, 5]
+
+
+def test_log_box_plot_keeps_a_low_value_group_readable_next_to_a_high_value_one():
+    rng = np.random.default_rng(1)
+    low = charts.box_stats(rng.uniform(5, 15, 500))  # median ~10
+    high = charts.box_stats(rng.uniform(5000, 15000, 500))  # median ~10,000
+    groups = [("low", low), ("high", high)]
+    lin, log = (charts.box_plot(groups, title="t", scale=sc) for sc in ("linear", "log"))
+    assert 'data-scale="log"' in log and 'data-scale="log"' not in lin
+
+    def box_widths(svg):
+        return [
+            float(e.attrs["width"])
+            for e in parse(svg).elements
+            if e.tag == "rect" and "fill-opacity" in e.attrs
+        ]
+
+    assert box_widths(lin)[0] < 1.5  # linear: the low group's IQR is squeezed to a pixel
+    assert box_widths(log)[0] > 20  # log: it is a readable box
+    # medians where log10(1 + v) puts them on [symlog(lo), symlog(hi)] = [log10(6), log10(20001)]
+    left, width = 60, 640 - 60 - 24
+    lo, hi = charts.log_domain([v for _, s in groups for v in (s.p05, s.p95, s.mean)])
+    assert (lo, hi) == (5.0, 20000.0)  # p05 of the low group ~5.5, p95 of the high one ~14,500
+    for line, (_, s) in zip(_marks(log, "line", "median"), groups, strict=True):
+        want = (
+            left
+            + (charts.symlog(s.median) - charts.symlog(lo)) / (charts.symlog(hi) - charts.symlog(lo)) * width
+        )
+        assert float(line.attrs["x1"]) == pytest.approx(want, abs=0.01)
+    ticks = _tick_texts(log)
+    assert ticks == ["5", "10", "100", "1,000", "10,000", "20,000"]
+    _assert_text_inside(log)  # tick labels that would collide are left out, none run off the chart
+    with pytest.raises(ValueError, match="'linear' or 'log'"):
+        charts.box_plot(groups, title="t", scale="sqrt")

@@ -13,8 +13,8 @@ import pytest
 
 from audience import cli
 from audience.charts import fmt_pct
-from audience.report_html import SECTIONS, load_report_data, render_report
-from tests.python.html_check import StrictParser, inside, parse, table_rows, table_text
+from audience.segment_report import SECTIONS, load_report_data, render_report
+from tests.python.html_check import StrictParser, inside, parse, table_rows, table_text, texts_outside
 
 
 def _write_report(db: Path, out: Path, capsys) -> tuple[str, StrictParser]:
@@ -56,6 +56,32 @@ def test_report_is_one_self_contained_file(demo_report):
     assert not re.search(r"url\(\s*['\"]?(?!data:|#)", doc), "CSS must not load anything"
     assert "@import" not in doc and "@font-face" not in doc
     assert len([e for e in p.elements if e.tag == "svg"]) >= 10  # the charts are inline SVG
+
+
+@pytest.mark.e2e
+def test_clv_box_plot_is_on_a_log_axis_and_percentage_ticks_are_minimal(demo_report):
+    _, _, p = demo_report
+    assert p.ids["fig-clv-box"].attrs.get("data-scale") == "log"
+    clv_ticks = [e.text for e in inside(p, "fig-clv-box", "text", "tick")]
+    # 0 or powers of ten, then the rounded end of the axis
+    assert len(clv_ticks) >= 4 and all(t == "0" or re.fullmatch(r"1(,?0)*", t) for t in clv_ticks[:-1])
+    boxes = inside(p, "fig-clv-box", "g", "box")
+    medians = [float(b.attrs["data-median"]) for b in boxes]
+    xs = [float(e.attrs["x1"]) for e in inside(p, "fig-clv-box", "line", "median")]
+    assert sorted(range(len(xs)), key=xs.__getitem__) == sorted(range(len(medians)), key=medians.__getitem__)
+    pct_ticks = [
+        e.text for f in ("fig-churn-box", "fig-segment-shares") for e in inside(p, f, "text", "tick")
+    ]
+    assert len(pct_ticks) >= 8
+    assert all(re.fullmatch(r"\d+(\.\d*[1-9])?%", t) for t in pct_ticks), pct_ticks  # 20%, not 20.0%
+
+
+@pytest.mark.e2e
+def test_chart_text_stays_inside_every_chart(demo_report):
+    _, doc, _ = demo_report
+    svgs = re.findall(r"<svg.*?</svg>", doc, re.S)
+    assert len(svgs) >= 10
+    assert [bad for svg in svgs for bad in texts_outside(svg)] == []
 
 
 @pytest.mark.e2e
