@@ -30,6 +30,16 @@ REPLACE_FUNCTION = "audience_replace_file"
 REMOVE_FUNCTION = "audience_remove_file"
 
 
+def default_bi_path(db_path: str | Path) -> Path:
+    """Where the BI file of the warehouse `db_path` is: $AUDIENCE_BI_PATH, else `<stem>_bi.duckdb`
+    beside it (the rule of the macro `bi_path()`; a var `bi_path` given to dbt is not seen here)."""
+    explicit = os.environ.get("AUDIENCE_BI_PATH")
+    if explicit:
+        return Path(explicit)
+    db = str(db_path)
+    return Path(db[: -len(".duckdb")] + "_bi.duckdb" if db.endswith(".duckdb") else db + "_bi.duckdb")
+
+
 def replace_file(src: str, dst: str) -> str:
     """Atomically move the finished file `src` over `dst` and return `dst`.
 
