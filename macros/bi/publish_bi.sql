@@ -16,17 +16,22 @@
          `audience_replace_file` (os.replace, atomic; registered by the profile's plugin
          `audience.bi_publish`, as DuckDB SQL cannot rename files).
     Readers see the previous complete publish until the rename and the new one after it. A
-    build with a failure, `dbt run` (no tests) and `dbt test` leave the file as it is; `dbt
-    run-operation publish_bi` publishes the warehouse as it stands. Var `bi_publish: false` turns
-    the hook off. On other adapters it does nothing: BI tools read the warehouse's schemas, whose
-    transactions give the same guarantee.
+    build with a failure, `dbt build --empty`, `dbt run` (no tests) and `dbt test` leave the
+    file as it is; `dbt run-operation publish_bi` publishes the warehouse as it stands. Var
+    `bi_publish: false` turns the hook off. On other adapters it does nothing: BI tools read the
+    warehouse's schemas, whose transactions give the same guarantee.
 -#}
 
 {% macro publish_bi_on_run_end(results) %}
     {% if not execute or target.type != 'duckdb' or not var('bi_publish', true) %}
         {{ return('') }}
     {% endif %}
+    {#- only dbt build runs the tests; `--empty` builds hold no rows -#}
     {% if invocation_args_dict.get('which') != 'build' %}
+        {{ return('') }}
+    {% endif %}
+    {% if invocation_args_dict.get('empty') %}
+        {{ log('BI file not published: dbt build --empty', info=true) }}
         {{ return('') }}
     {% endif %}
     {% set problems = [] %}

@@ -192,6 +192,11 @@ def test_bi_readers_see_a_complete_build_while_dbt_builds(warehouse_copy, demo_b
         expected = before if state["publish_ids"] == {old_id} else after
         assert state["counts"] == expected["counts"]
     assert observations[0]["publish_ids"] == {old_id}
+    n_new = sum(state["publish_ids"] == {new_id} for state in observations)
+    print(
+        f"\n[bi] {len(observations)} consistent reads of the BI file during dbt build: "
+        f"{len(observations) - n_new} of the previous publish, {n_new} of the new one, 0 errors"
+    )
 
     # the connection opened before the publish still reads the previous, complete build
     out, _ = held.communicate("\n", timeout=60)
