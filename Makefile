@@ -5,12 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RAW ?= data/raw
 DEMO_CUSTOMERS ?= 20000
+REPORT ?= reports/audience_report.html
 DBT := $(BIN)/dbt
 DBT_FLAGS := --project-dir . --profiles-dir .
+# seconds since `start` was set in the same recipe line
+ELAPSED = $$(( $$(date +%s) - start ))
 
-.PHONY: build test venv demo-data dbt-build summary lint benchmark clean
+.PHONY: build test venv demo-data dbt-build report summary docs lint benchmark clean
 
-build: venv demo-data dbt-build summary  ## set up, generate demo data if needed, dbt build, summary
+build: venv demo-data dbt-build report summary  ## set up, generate demo data if needed, dbt build, report, summary
+	@echo "==> make build done: warehouse, BI file, exports and summary above"
 
 test: venv  ## set up and run the whole test suite
 	$(BIN)/python -m pytest
@@ -18,23 +22,42 @@ test: venv  ## set up and run the whole test suite
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "==> [setup] creating $(VENV) and installing audience with dbt (first run only, a few minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 demo-data: venv
+	@echo "==> [1/4] raw data in $(RAW)"
 	@if [ -z "$$(ls -A $(RAW) 2>/dev/null)" ]; then \
-		echo "raw folder $(RAW) is empty: generating demo data ($(DEMO_CUSTOMERS) customers)"; \
+		echo "    $(RAW) is empty: generating demo data ($(DEMO_CUSTOMERS) customers)"; \
 		$(BIN)/audience generate --customers $(DEMO_CUSTOMERS) --seed 42 --out $(RAW); \
-	else echo "using the raw files in $(RAW)"; fi
+	else echo "    using the raw files in $(RAW) (empty the folder to regenerate demo data)"; fi
 
 dbt-build: venv
-	mkdir -p warehouse
-	AUDIENCE_RAW_PATH=$(RAW) $(DBT) build $(DBT_FLAGS)
+	@echo "==> [2/4] dbt build: land the raw files, then staging, profiles, clusters, scores, segments,"
+	@echo "    exports and every test, one line per step; after a build without failures the BI file"
+	@echo "    is published (README, Connect a BI tool)"
+	@mkdir -p warehouse
+	@start=$$(date +%s); \
+	AUDIENCE_RAW_PATH=$(RAW) $(DBT) build $(DBT_FLAGS); rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "==> dbt build succeeded in $(ELAPSED)s"; \
+	else echo "==> dbt build FAILED after $(ELAPSED)s: see the ERROR/FAIL lines above and logs/dbt.log;"; \
+		echo "    BI readers keep the last complete build"; fi; \
+	exit $$rc
+
+report: venv  ## self-contained HTML report of the segments (opens offline)
+	@echo "==> [3/4] HTML report: $(REPORT)"
+	@$(BIN)/audience report --out $(REPORT)
 
 summary: venv
-	$(BIN)/audience summary
+	@echo "==> [4/4] summary"
+	@$(BIN)/audience summary --report $(REPORT)
+
+docs: venv  ## the dbt documentation site (needs a built warehouse)
+	AUDIENCE_RAW_PATH=$(RAW) $(DBT) docs generate $(DBT_FLAGS)
+	@echo "==> docs in target/index.html; browse: $(DBT) docs serve $(DBT_FLAGS)"
 
 lint: venv
 	$(BIN)/ruff check audience tests python_models benchmarks
@@ -43,4 +66,4 @@ benchmark: venv  ## not part of make test: see docs/benchmarks.md
 	$(BIN)/python benchmarks/run_benchmarks.py
 
 clean:
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*.tmp

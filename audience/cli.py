@@ -16,6 +16,21 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from audience import synth
 
     start = time.perf_counter()
+    print(
+        f"generating {args.customers:,} customers (seed {args.seed}, {args.format}) into {args.out}",
+        flush=True,
+    )
+
+    chunks: list[int] = []
+
+    def progress(done: int, total: int, rows: dict[str, int]) -> None:
+        chunks.append(done)
+        if done == total and len(chunks) == 1:
+            return  # one chunk: the table below says it all
+        tables = ", ".join(f"{stem} {n:,}" for stem, n in rows.items())
+        elapsed = time.perf_counter() - start
+        print(f"  {done:>9,}/{total:,} customers simulated ({elapsed:5.1f}s): {tables}", flush=True)
+
     counts = synth.generate(
         args.customers,
         seed=args.seed,
@@ -23,6 +38,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         mess_rate=args.mess_rate,
         fmt=args.format,
         end_date=args.end_date,
+        progress=progress,
     )
     elapsed = time.perf_counter() - start
     for stem, n in counts.items():
@@ -34,9 +50,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_append_day(args: argparse.Namespace) -> int:
     from audience import synth
 
+    start = time.perf_counter()
     counts = synth.append_day(args.out, seed=args.seed)
     for stem, n in counts.items():
         print(f"  {stem:<20} {n:>12,} rows appended")
+    print(f"appended one day to {args.out} in {time.perf_counter() - start:.1f}s")
     return 0
 
 
@@ -48,6 +66,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(f"no warehouse at {path}: run `make build` first", file=sys.stderr)
         return 1
     print(summary_text(path))
+    print(_locations(path, args))
     return 0
 
 
@@ -73,6 +92,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _locations(db_path: str, args: argparse.Namespace) -> str:
+    from audience.bi_publish import default_bi_path
+    from audience.build_summary import locations_text
+
+    exports = args.exports or os.environ.get("AUDIENCE_EXPORT_PATH", "exports")
+    return locations_text(db_path, default_bi_path(db_path), exports, args.target_dir, args.report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audience", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -91,7 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--seed", type=int, default=0)
     app.set_defaults(func=_cmd_append_day)
 
-    summ = sub.add_parser("summary", help="print rows per mart and segment sizes")
+    summ = sub.add_parser("summary", help="print rows per mart, segment sizes, where the outputs are")
+    summ.add_argument("--target-dir", default="target", help="dbt target folder (run_results.json)")
+    summ.add_argument(
+        "--exports", default=None, help="activation folder (default $AUDIENCE_EXPORT_PATH or exports)"
+    )
+    summ.add_argument("--report", default=None, help="HTML report file to mention")
     summ.add_argument(
         "--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -343,8 +344,13 @@ def generate(
     fmt: str = "csv",
     end_date: str = "2025-12-31",
     years: float = 2.0,
+    progress: Callable[[int, int, dict[str, int]], None] | None = None,
 ) -> dict[str, int]:
-    """Write all raw files + truth into out_dir; return {file_stem: row_count}."""
+    """Write all raw files + truth into out_dir; return {file_stem: row_count}.
+
+    `progress(customers_done, n_customers, rows_so_far)` is called after each chunk of
+    customers (rows per file stem queued for writing so far), e.g. to print progress.
+    """
     if n_customers < 1:
         raise ValueError("n_customers must be >= 1")
     if fmt not in ("csv", "parquet"):
@@ -371,6 +377,8 @@ def generate(
     try:
         for c, lo in enumerate(range(0, n_customers, CHUNK_SIZE)):
             run.chunk(c, lo, min(n_customers, lo + CHUNK_SIZE))
+            if progress is not None:
+                progress(min(n_customers, lo + CHUNK_SIZE), n_customers, dict(run.sink.rows))
         if "defects" not in run.truth.writers:
             run.truth.write("defects", empty_defects())
     finally:

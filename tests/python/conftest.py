@@ -51,8 +51,13 @@ def run_dbt(
     db_path: Path,
     work_dir: Path,
     extra_env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> DbtRun:
-    """Run `dbt <args>` on the project with raw files from raw_dir into the DuckDB file db_path."""
+    """Run `dbt <args>` on the project with raw files from raw_dir into the DuckDB file db_path.
+
+    Target and logs go to work_dir, which is also the working directory unless `cwd` is given
+    (the export views hold paths relative to the directory of the build that wrote them).
+    """
     target_dir = work_dir / "target"
     env = {
         **os.environ,
@@ -73,7 +78,7 @@ def run_dbt(
         "--log-path",
         str(work_dir / "logs"),
     ]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=work_dir)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=cwd or work_dir)
     return DbtRun(raw_dir, db_path, target_dir, proc.returncode, proc.stdout + proc.stderr)
 
 

@@ -1,0 +1,144 @@
+"""Where a build's outputs are and how it went: the closing lines of `make build` / `audience summary`.
+
+Reads only files a build leaves behind: dbt's target/run_results.json (what ran and how it
+ended), the BI file's `bi_publish` table (what BI tools see now), the activation manifest.csv
+and the report file. Everything missing is said plainly instead of failing: a summary must
+never hide the build's own message.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+# dbt result statuses that mean "went wrong"; `warn` is reported apart
+FAILED = {"error", "fail", "runtime error"}
+KINDS = {
+    "model": "models",
+    "test": "data tests",
+    "unit_test": "unit tests",
+    "snapshot": "snapshots",
+    "seed": "seeds",
+}
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """The outcome of the last dbt invocation with this target folder."""
+
+    command: str
+    generated_at: str
+    elapsed_s: float
+    counts: dict[str, Counter]  # kind -> status -> n
+
+    @property
+    def failed(self) -> int:
+        return sum(n for c in self.counts.values() for s, n in c.items() if s in FAILED)
+
+    @property
+    def warned(self) -> int:
+        return sum(c.get("warn", 0) for c in self.counts.values())
+
+    @property
+    def skipped(self) -> int:
+        return sum(c.get("skipped", 0) for c in self.counts.values())
+
+
+def read_run_results(path: str | Path) -> RunResults | None:
+    """Parse dbt's run_results.json; None when absent or unreadable."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    counts: dict[str, Counter] = {}
+    for result in data.get("results", []):
+        kind = result.get("unique_id", "").split(".", 1)[0]
+        counts.setdefault(kind, Counter())[str(result.get("status"))] += 1
+    return RunResults(
+        command=str(data.get("args", {}).get("which", "dbt")),
+        generated_at=str(data.get("metadata", {}).get("generated_at", ""))[:19].replace("T", " "),
+        elapsed_s=float(data.get("elapsed_time") or 0.0),
+        counts=counts,
+    )
+
+
+def run_results_line(results: RunResults) -> str:
+    parts = []
+    for kind, label in KINDS.items():
+        c = results.counts.get(kind)
+        if c:
+            ok = sum(n for s, n in c.items() if s in ("success", "pass"))
+            parts.append(f"{ok}/{sum(c.values())} {label}")
+    verdict = "ok" if results.failed == 0 and results.skipped == 0 else "FAILED"
+    return (
+        f"dbt {results.command} {verdict} in {results.elapsed_s:.0f}s, finished {results.generated_at} UTC\n"
+        f"              passed {', '.join(parts) or 'nothing'}; "
+        f"{results.warned} warnings, {results.failed} errors or failures, {results.skipped} skipped"
+    )
+
+
+def bi_file_line(bi_path: str | Path) -> str:
+    path = Path(bi_path)
+    if not path.exists():
+        return f"{path}  (not published yet: a dbt build without failures writes it)"
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            publish_id, published_at, n_tables = con.execute(
+                "select any_value(publish_id), max(published_at), count(*) from bi_publish"
+            ).fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        return f"{path}  (cannot read it: {exc})"
+    when = (
+        published_at.strftime("%Y-%m-%d %H:%M:%S") if isinstance(published_at, dt.datetime) else published_at
+    )
+    return f"{path}  ({n_tables} tables, published {when}, publish {str(publish_id)[:8]}; open it read-only)"
+
+
+def exports_line(export_dir: str | Path) -> str:
+    manifest = Path(export_dir) / "manifest.csv"
+    if not manifest.exists():
+        return f"{export_dir}  (no manifest.csv yet)"
+    with open(manifest, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    files = Counter(r["destination"] for r in rows)
+    people = {r["destination"]: 0 for r in rows}
+    for r in rows:
+        people[r["destination"]] += int(r["row_count"] or 0)
+    parts = [f"{dest} {files[dest]} files / {people[dest]:,} rows" for dest in sorted(files)]
+    return f"{manifest}  ({'; '.join(parts) or 'no files'})"
+
+
+def locations_text(
+    db_path: str | Path,
+    bi_path: str | Path,
+    export_dir: str | Path,
+    target_dir: str | Path,
+    report_path: str | Path | None = None,
+) -> str:
+    """The closing block: where everything is, and how the last dbt invocation ended."""
+    db = Path(db_path)
+    size = f"{db.stat().st_size / 2**20:,.0f} MiB" if db.exists() else "missing"
+    lines = ["", "audience: where things are"]
+    lines.append(f"  warehouse   {db}  ({size}; locked while dbt builds)")
+    lines.append(f"  BI file     {bi_file_line(bi_path)}")
+    lines.append(f"  exports     {exports_line(export_dir)}")
+    if report_path is not None:
+        report = Path(report_path)
+        state = f"{report.stat().st_size / 1024:,.0f} KiB" if report.exists() else "not written"
+        lines.append(f"  report      {report}  ({state})")
+    results = read_run_results(Path(target_dir) / "run_results.json")
+    if results is None:
+        lines.append(f"  dbt         no run_results.json in {target_dir}")
+    else:
+        lines.append(f"  dbt         {run_results_line(results)}")
+        lines.append("  docs        make docs  (dbt docs generate; browse with dbt docs serve)")
+    return "\n".join(lines)
