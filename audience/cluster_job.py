@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from audience import artifacts, cluster_ids, clustering
 
@@ -256,7 +255,8 @@ def _match(
             wide = p_centroids.pivot(index="cluster_id", columns="feature", values="centroid_z")
             own_ids = wide.index.to_numpy(np.int64)
             own_z = wide[list(p_transform["feature"])].to_numpy(float)
-            prev_labels = own_ids[clustering.assign(clustering.apply_transform(profile, p_transform), own_z) - 1]
+            X_prev = clustering.apply_transform(profile, p_transform)
+            prev_labels = own_ids[clustering.assign(X_prev, own_z) - 1]
     match = cluster_ids.match_clusters(new_z, prev_ids, prev_z, next_id, config.match_max_distance)
     stable = match.stable_id
     new_labels = np.array([stable[int(c)] for c in result.model.labels])
