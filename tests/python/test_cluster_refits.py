@@ -81,9 +81,8 @@ def _restrict(full: Path, out: Path) -> int:
     by_email = "coalesce(lower(trim(email)), '') not in (select email from held_ids where email is not null)"
     keep("customers", by_customer)
     keep("orders", by_customer)
-    con.execute(
-        f"create table kept_orders as select order_id from read_csv('{out / 'orders.csv'}', all_varchar = true)"
-    )
+    kept = out / "orders.csv"
+    con.execute(f"create table kept_orders as select order_id from read_csv('{kept}', all_varchar = true)")
     keep("order_items", "order_id in (select order_id from kept_orders)")
     keep(
         "web_events",
@@ -155,7 +154,8 @@ def test_refit_after_ten_percent_new_customers_keeps_old_customers_ids(refit_dat
     latest = again.df("select * from cluster_model_history where is_current").iloc[0]
     assert latest["fit_sequence"] == 2 and latest["n_vanished_clusters"] == 0
     assert latest["share_changed_vs_previous"] <= 0.05
-    matches = again.df("select * from cluster_id_matches where model_version = '%s'" % latest["model_version"])
+    version = latest["model_version"]
+    matches = again.df(f"select * from cluster_id_matches where model_version = '{version}'")
     assert set(matches["match_status"]) == {"matched"}
     # the names follow the ids
     assert _names(again) == _names(first)
