@@ -282,10 +282,15 @@ def _match(
     counts = table["status"].value_counts()
     frame.attrs = {
         "previous_model_version": previous,
-        "ari_vs_previous": agreement["ari"],
-        "share_changed_vs_previous": agreement["share_changed"],
+        "ari_vs_previous": _finite_or_none(agreement["ari"]),
+        "share_changed_vs_previous": _finite_or_none(agreement["share_changed"]),
         "matched": int(counts.get("matched", 0)),
         "new": int(counts.get("new", 0)) if previous is not None else 0,
         "vanished": int(counts.get("vanished", 0)),
     }
     return stable, frame
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN: undefined figures go into the run record as null."""
+    return float(value) if np.isfinite(value) else None
