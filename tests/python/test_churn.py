@@ -46,7 +46,9 @@ def simulate(n: int, seed: int) -> pd.DataFrame:
     sessions_30d = rng.binomial(sessions_90d, np.where(lapsing, 0.15, 0.4))
     last_visit = np.where(sessions_90d > 0, rng.integers(0, 90, n), 90 + rng.exponential(120.0, n))
     open_rate = rng.beta(np.where(lapsing, 1.0, 3.0), 4.0)
-    logit = -1.4 + 0.75 * (np.log1p(recency) - 4.0) + 2.6 * lapsing - 0.35 * (np.log(frequency) - 2.0)
+    logit = (
+        -1.4 + 0.75 * (np.log1p(recency) - 4.0) + 2.6 * lapsing - 0.35 * (np.log(frequency) - 2.0)
+    )
     churned = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
     return pd.DataFrame(
         {
@@ -209,7 +211,9 @@ def test_deterministic_for_a_seed() -> None:
 def test_training_sample_is_capped_and_stratified(frames) -> None:
     train, valid, current = frames
     settings = ChurnSettings(max_train_rows=600)
-    scores, metrics, diagnostics = churn_pipeline(train, valid, current, FEATURES, seed=0, settings=settings)
+    scores, metrics, diagnostics = churn_pipeline(
+        train, valid, current, FEATURES, seed=0, settings=settings
+    )
     assert diagnostics["compare"]["n_train_fit"] == pytest.approx(600, abs=1)
     assert diagnostics["final"]["n_fit"] == pytest.approx(600, abs=1)
     assert "train_sampled" in diagnostics["flags"]
@@ -308,7 +312,9 @@ def test_tiny_data_without_recency_uses_base_rate(frames) -> None:
     train, valid, current = frames
     cols = ["person_id", "frequency", "churned"]
     small_train, small_valid = train[cols].head(15), valid[cols].head(15)
-    scores, diagnostics = fit_final_and_score(small_train, small_valid, current, FEATURES, LOGISTIC, seed=0)
+    scores, diagnostics = fit_final_and_score(
+        small_train, small_valid, current, FEATURES, LOGISTIC, seed=0
+    )
     assert diagnostics["method"] == BASE_RATE
     assert "tiny_data" in diagnostics["flags"]
     assert "baseline_column_missing" in diagnostics["flags"]
