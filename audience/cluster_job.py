@@ -41,12 +41,14 @@ class ClusterConfig:
     min_cluster_share: float = 0.01
     validate: bool = True
     thresholds: dict = field(default_factory=dict)
-    refit: bool = True
+    refit: bool | str = True  # True, False or "auto" (refit only when the drift figures say so)
     match_max_distance: float = cluster_ids.DEFAULT_MAX_DISTANCE
+    drift_max_psi: float = 0.2
+    drift_max_distance_ratio: float = 1.25
 
 
 #: Settings that do not change what is fitted (left out of the version hash).
-_NOT_FIT_SETTINGS = ("refit", "match_max_distance")
+_NOT_FIT_SETTINGS = ("refit", "match_max_distance", "drift_max_psi", "drift_max_distance_ratio")
 
 
 def _fit_settings(config: ClusterConfig) -> dict:
@@ -81,21 +83,68 @@ def fit_or_reuse(profile: pd.DataFrame, config: ClusterConfig, history: pd.DataF
 
     `history` is the registry as stored (all versions), or None on the first build. With
     ``refit=False`` and a stored version, nothing is added, after checking that the stored
-    model has the configured features (scoring would otherwise be wrong).
+    model has the configured features (scoring would otherwise be wrong). With
+    ``refit="auto"`` the stored model is refitted only when :func:`drift_figures` on the
+    current sample exceed ``drift_max_psi`` / ``drift_max_distance_ratio`` (the same figures
+    and thresholds as the SQL model `cluster_drift`) or the features changed.
     """
+    if config.refit not in (True, False, "auto"):
+        raise ValueError(f"cluster_refit must be true, false or auto, not {config.refit!r}")
     history = history if history is not None and len(history) else None
-    if history is not None and not config.refit:
-        sequences = _sequences(history)
-        current = max(sequences, key=sequences.get)
-        transform, _ = _stored_model(history, current)
-        if list(transform["feature"]) != list(config.features):
-            raise ValueError(
-                f"cluster_refit is false but the stored model {current} uses features "
-                f"{list(transform['feature'])}, not cluster_features {list(config.features)}: "
-                "refit once (cluster_refit: true) after changing the features"
-            )
-        return _empty()
-    return fit_cluster_artifacts(profile, config, history)
+    if history is None or config.refit is True:
+        return fit_cluster_artifacts(profile, config, history)
+    sequences = _sequences(history)
+    current = max(sequences, key=sequences.get)
+    transform, _ = _stored_model(history, current)
+    same_features = list(transform["feature"]) == list(config.features)
+    if config.refit == "auto":
+        if same_features and not refit_due(drift_figures(profile, history, current), config):
+            return _empty()
+        return fit_cluster_artifacts(profile, config, history)
+    if not same_features:
+        raise ValueError(
+            f"cluster_refit is false but the stored model {current} uses features "
+            f"{list(transform['feature'])}, not cluster_features {list(config.features)}: "
+            "refit once (cluster_refit: true) after changing the features"
+        )
+    return _empty()
+
+
+def drift_figures(profile: pd.DataFrame, history: pd.DataFrame, version: str) -> dict[str, float]:
+    """Drift of `profile` against stored `version`: ``psi:<feature>`` and ``mean_squared_distance_ratio``.
+
+    The Python twin of the SQL model `cluster_drift` (same bins, same floor), evaluated on the
+    rows given (the fitting sample, i.e. every eligible person up to cluster_sample_size).
+    """
+    part = history[history["model_version"] == version]
+    transform, centroids = _stored_model(history, version)
+    wide = centroids.pivot(index="cluster_id", columns="feature", values="centroid_z")
+    _, dist = clustering._nearest(
+        clustering.apply_transform(profile, transform), wide[list(transform["feature"])].to_numpy(float)
+    )
+    run = part[(part["artifact"] == "run") & (part["metric"] == "fit_mean_squared_distance")]
+    figures = {"mean_squared_distance_ratio": float(dist.mean() / float(run["value"].iloc[0]))}
+    bins = part[part["artifact"] == "feature_bins"].pivot_table(
+        index=["feature", "position"], columns="metric", values="value", dropna=False
+    )
+    for row in transform.itertuples(index=False):
+        b = bins.loc[str(row.feature)].sort_index()
+        b = b[b["fit_share"].notna()]  # the pivot is a full product of features and bins
+        edges = b["upper_edge"].to_numpy(float)[:-1]
+        raw = clustering._numeric_column(profile, str(row.feature))
+        values = np.where(np.isnan(raw), float(row.median_fill), raw)
+        counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(b))
+        current = counts / max(len(values), 1)
+        figures[f"psi:{row.feature}"] = cluster_ids.population_stability_index(b["fit_share"], current)
+    return figures
+
+
+def refit_due(figures: dict[str, float], config: ClusterConfig) -> bool:
+    """Whether any drift figure is above its threshold."""
+    psi = max((v for k, v in figures.items() if k.startswith("psi:")), default=0.0)
+    return (
+        psi > config.drift_max_psi or figures["mean_squared_distance_ratio"] > config.drift_max_distance_ratio
+    )
 
 
 def fit_cluster_artifacts(

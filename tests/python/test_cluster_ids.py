@@ -228,3 +228,28 @@ def test_churn_top_contributions_name_the_features_that_move_the_probability():
     assert texts[0].startswith("recency +0.48")
     assert texts[1].startswith("sessions -0.38")
     assert texts[2] == "none"
+
+
+def test_auto_refit_only_when_the_population_drifts():
+    profile = _profiles(SIZES, seed=1)
+    first = cluster_job.fit_cluster_artifacts(profile, _config())
+    version = first["model_version"].iloc[0]
+    same = cluster_job.drift_figures(profile, first, version)
+    assert same["mean_squared_distance_ratio"] == pytest.approx(1.0)
+    assert max(v for k, v in same.items() if k.startswith("psi:")) == pytest.approx(0.0, abs=1e-12)
+    assert cluster_job.fit_or_reuse(profile, _config(refit="auto"), first).empty
+
+    # a fresh draw of the same groups: small PSI, no refit
+    redraw = _profiles(SIZES, seed=5, start=20_000)
+    figures = cluster_job.drift_figures(redraw, first, version)
+    assert not cluster_job.refit_due(figures, _config())
+    assert cluster_job.fit_or_reuse(redraw, _config(refit="auto"), first).empty
+
+    # the mix moves to big spenders: avg_order_value shifts, a refit is due and happens
+    shifted = _profiles({"loyal": 300, "deal": 100, "lapsed": 100, "new": 100, "whale": 900}, seed=6)
+    figures = cluster_job.drift_figures(shifted, first, version)
+    assert figures["psi:avg_order_value"] > 0.2
+    added = cluster_job.fit_or_reuse(shifted, _config(refit="auto"), first)
+    assert not added.empty and added["model_version"].iloc[0] != version
+    with pytest.raises(ValueError, match="true, false or auto"):
+        cluster_job.fit_or_reuse(profile, _config(refit="sometimes"), first)

@@ -184,6 +184,11 @@ def test_scoring_without_refit_scores_new_customers_and_drift_says_when_to_refit
     drift = again.df("select * from cluster_drift")
     assert drift.loc[drift["metric"] == "psi", "value"].max() < 0.05  # 10% more of the same kind
     assert not drift["is_refit_due"].any()
+    steady = run_dbt(
+        ["build", *SELECT, "--vars", "{cluster_refit: auto}"], refit_data["full"], again.db_path, tmp_path
+    )
+    assert steady.returncode == 0, steady.output[-6000:]
+    assert steady.query("select count(*) from cluster_model_history") == [(1,)], "auto: no drift, no refit"
 
     # A year later without a refit: recency and tenure have shifted for everybody.
     as_of = first.query("select max(as_of_date) from int_as_of_date")[0][0]
@@ -198,3 +203,14 @@ def test_scoring_without_refit_scores_new_customers_and_drift_says_when_to_refit
     assert "cluster_drift_no_refit_due" in shifted.output
     drift = shifted.df("select * from cluster_drift where is_refit_due")
     assert "recency_days" in set(drift["feature"]), drift
+
+    # cluster_refit: auto reads the same figures in cluster_fit and refits now (not before).
+    (tmp_path / "auto").mkdir()
+    auto = run_dbt(
+        ["build", *SELECT, "--vars", f"{{cluster_refit: auto, as_of_date: '{later.date()}'}}"],
+        refit_data["full"],
+        again.db_path,
+        tmp_path / "auto",
+    )
+    assert auto.returncode == 0, auto.output[-6000:]
+    assert auto.query("select count(*) from cluster_model_history") == [(2,)]
