@@ -61,7 +61,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -131,6 +131,8 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "status",
 )
 SCORE_COLUMNS_SUFFIX: tuple[str, ...] = ("churn_probability", "churn_model")
+#: Extra score column with ``explain > 0`` (see :func:`top_contributions`).
+CHURN_EXPLANATION_COLUMN = "churn_top_features"
 
 # Degradation order of the final fit, per selected model.
 _FALLBACK_CHAIN: dict[str, tuple[str, ...]] = {
@@ -497,9 +499,7 @@ def _thread_limit(n_rows: int, settings: ChurnSettings) -> Iterator[None]:
             yield
 
 
-def _fit_model(
-    name: str, fit: _Fitting, settings: ChurnSettings, seed: int
-) -> tuple[Any, list[str]]:
+def _fit_model(name: str, fit: _Fitting, settings: ChurnSettings, seed: int) -> tuple[Any, list[str]]:
     """Fit one model; returns the estimator and any warning messages raised while fitting."""
     with warnings.catch_warnings(record=True) as caught, _thread_limit(fit.y.size, settings):
         warnings.simplefilter("always")
@@ -599,9 +599,7 @@ def _compare(
         if name in models:
             X_eval = rec_valid if name == RECENCY_BASELINE else X_valid
             t0 = time.perf_counter()
-            m = score_metrics(
-                y_valid, _predict(models[name], X_eval, settings), settings.top_fraction
-            )
+            m = score_metrics(y_valid, _predict(models[name], X_eval, settings), settings.top_fraction)
             timings[f"predict_{name}"] = time.perf_counter() - t0
         else:
             m = dict.fromkeys(("auc", "pr_auc", "brier", "top_decile_lift"), float("nan"))
@@ -718,15 +716,14 @@ def _fit_final(
     baseline_col: str,
     id_col: str,
     settings: ChurnSettings,
+    explain: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     if best_name not in _FALLBACK_CHAIN:
         raise ValueError(f"unknown model {best_name!r}; expected one of {MODEL_NAMES}")
     t_start = time.perf_counter()
     flags: set[str] = set()
     present, info = _resolve_features(features, [train, valid], label_col, id_col)
-    fit = _prepare_fitting(
-        [train, valid], present, label_col, baseline_col, settings.max_train_rows, seed
-    )
+    fit = _prepare_fitting([train, valid], present, label_col, baseline_col, settings.max_train_rows, seed)
     t_prepared = time.perf_counter()
     if info["missing"]:
         flags.add("missing_features")
@@ -794,6 +791,16 @@ def _fit_final(
         {id_col: ids, "churn_probability": probs, "churn_model": method},
         columns=[id_col, *SCORE_COLUMNS_SUFFIX],
     )
+    if explain > 0:
+        if method in LEARNED_MODELS:
+            Xc = _matrix(current, fit.features)
+            scores[CHURN_EXPLANATION_COLUMN] = top_contributions(
+                lambda X: _predict(model, X, settings), Xc, fit.features, _column_medians(fit.X), explain
+            )
+        elif method == RECENCY_BASELINE:
+            scores[CHURN_EXPLANATION_COLUMN] = f"{baseline_col} (recency baseline)"
+        else:
+            scores[CHURN_EXPLANATION_COLUMN] = "base rate (no model)"
     if id_col in current.columns and current[id_col].duplicated().any():
         flags.add("duplicate_ids_in_current")
 
@@ -857,8 +864,12 @@ def fit_final_and_score(
     baseline_col: str = "recency_days",
     id_col: str = "person_id",
     settings: ChurnSettings | None = None,
+    explain: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Refit ``best_name`` on ``train`` + ``valid`` and score every row of ``current``.
+
+    With ``explain > 0`` the scores get a column ``churn_top_features``: the ``explain``
+    features that moved each person's probability most (:func:`top_contributions`).
 
     Both labelled frames are stacked (a person may appear in both, as of two cutoffs) and
     subsampled to ``settings.max_train_rows``. When the data cannot support ``best_name`` the
@@ -886,6 +897,7 @@ def fit_final_and_score(
         baseline_col,
         id_col,
         settings or ChurnSettings(),
+        explain,
     )
 
 
@@ -900,8 +912,11 @@ def churn_pipeline(
     baseline_col: str = "recency_days",
     id_col: str = "person_id",
     settings: ChurnSettings | None = None,
+    explain: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """:func:`compare_models` then :func:`fit_final_and_score` with the selected model.
+
+    ``explain``: see :func:`fit_final_and_score`.
 
     Returns:
         ``(scores, metrics, diagnostics)``; ``diagnostics`` holds ``selected_model``,
@@ -914,7 +929,7 @@ def churn_pipeline(
         train, valid, features, label_col, baseline_col, seed, id_col, settings
     )
     scores, final_diag = _fit_final(
-        train, valid, current, features, best, seed, label_col, baseline_col, id_col, settings
+        train, valid, current, features, best, seed, label_col, baseline_col, id_col, settings, explain
     )
     diagnostics: dict[str, Any] = {
         "selected_model": best,
@@ -926,3 +941,59 @@ def churn_pipeline(
         "timings_s": {"total": time.perf_counter() - t0},
     }
     return scores, metrics, diagnostics
+
+
+def _column_medians(X: np.ndarray) -> np.ndarray:
+    """Median of each column ignoring NaN (NaN for an all-NaN column), without warnings."""
+    out = np.full(X.shape[1], np.nan)
+    for j in range(X.shape[1]):
+        col = X[:, j]
+        col = col[np.isfinite(col)]
+        if col.size:
+            out[j] = float(np.median(col))
+    return out
+
+
+def feature_contributions(
+    predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray, baseline: np.ndarray
+) -> np.ndarray:
+    """Per row and feature: how much the row's own value moved the prediction.
+
+    ``contribution[i, j] = predict(X)[i] - predict(X with column j set to baseline[j])[i]``:
+    the change in churn probability caused by the person's value of feature ``j`` compared with
+    a typical value (the training median). Model-agnostic (works for the logistic pipeline and
+    for gradient boosting alike) and exact for what the model does with one feature at a time;
+    interactions are not split up.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    base = predict(X)
+    out = np.empty_like(X)
+    for j in range(X.shape[1]):
+        Xj = X.copy()
+        Xj[:, j] = baseline[j]
+        out[:, j] = base - predict(Xj)
+    return out
+
+
+def top_contributions(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    features: Sequence[str],
+    baseline: np.ndarray,
+    top: int = 3,
+    min_abs: float = 0.005,
+) -> list[str]:
+    """Text per row: the ``top`` features with the largest absolute contribution.
+
+    E.g. ``"recency_days +0.21, sessions_90d -0.08"`` (probability points; + raises the churn
+    risk). Contributions below ``min_abs`` are left out; a row with none reads ``"none"``.
+    """
+    if X.shape[0] == 0:
+        return []
+    contrib = feature_contributions(predict, X, baseline)
+    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
+    texts = []
+    for i in range(X.shape[0]):
+        parts = [f"{features[j]} {contrib[i, j]:+.2f}" for j in order[i] if abs(contrib[i, j]) >= min_abs]
+        texts.append(", ".join(parts) if parts else "none")
+    return texts

@@ -16,6 +16,8 @@ import pandas as pd
 from audience import artifacts, churn, memo
 
 MODEL_NAME = "churn_classifier"
+#: How many features `customer_churn_scores.churn_top_features` names per person.
+EXPLAIN_TOP_FEATURES = 3
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,18 @@ def _run(examples: pd.DataFrame, config: ChurnConfig) -> tuple[pd.DataFrame, pd.
     train, valid, current = _split(examples)
     settings = churn.ChurnSettings(max_train_rows=config.max_train_rows)
     return churn.churn_pipeline(
-        train, valid, current, _features(examples, config), seed=config.seed, settings=settings
+        train,
+        valid,
+        current,
+        _features(examples, config),
+        seed=config.seed,
+        settings=settings,
+        explain=EXPLAIN_TOP_FEATURES,
     )
 
 
 def score_customers(examples: pd.DataFrame, config: ChurnConfig) -> pd.DataFrame:
-    """person_id and churn_probability for every current customer."""
+    """person_id, churn_probability, churn_model and churn_top_features for every current customer."""
     scores, _, _ = run(examples, config)
     return scores
 

@@ -1,17 +1,21 @@
 """K-Means segmentation fitted on a sample of customer_profiles (logic in audience.cluster_job).
 
-Returns a long artifact table; the SQL models cluster_model, cluster_k_selection,
-cluster_hierarchy, cluster_validation and customer_clusters read their part of it.
+Incremental: the table is the registry of every fitted version. Each run reads what is stored
+(`dbt.this`), and audience.cluster_job.fit_or_reuse returns the rows to add: a new version whose
+cluster ids are matched to the previous one, or nothing when `cluster_refit` is false. The SQL
+models cluster_model_history, cluster_model, cluster_k_selection, cluster_hierarchy,
+cluster_validation, cluster_id_matches and cluster_drift read their part of it.
 """
 
 import json
 
-from audience.cluster_job import ClusterConfig, fit_cluster_artifacts
+from audience.cluster_job import ClusterConfig, fit_or_reuse
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", unique_key="model_version", incremental_strategy="delete+insert")
     settings = json.loads(dbt.config.get("cluster_settings"))
     config = ClusterConfig(**settings)
+    history = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else None
     sample = dbt.ref("int_cluster_sample").df()
-    return fit_cluster_artifacts(sample, config)
+    return fit_or_reuse(sample, config, history)

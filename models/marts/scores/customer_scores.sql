@@ -1,7 +1,9 @@
 {#-
     Predictive scores per person: churn probability, P(alive), expected purchases and CLV over
-    the configured horizon, with deciles (10 = highest). People without a purchase have no
-    scores (null): the models describe buyers.
+    the configured horizon, with deciles (10 = highest), and the inputs behind them (the BTYD
+    summary the CLV model scored: frequency, recency, T, monetary value; the features that moved
+    the churn probability most). People without a purchase have no scores (null): the models
+    describe buyers.
 -#}
 with
 
@@ -17,6 +19,10 @@ churn as (
     select * from {{ ref('customer_churn_scores') }}
 ),
 
+clv_inputs as (
+    select * from {{ ref('int_clv_summary') }}
+),
+
 joined as (
     select
         profiles.person_id,
@@ -24,9 +30,15 @@ joined as (
         clv.p_alive,
         clv.expected_purchases,
         clv.expected_avg_order_value,
-        clv.clv
+        clv.clv,
+        clv_inputs.frequency as clv_frequency,
+        clv_inputs.recency_weeks as clv_recency_weeks,
+        clv_inputs.t_weeks as clv_t_weeks,
+        clv_inputs.monetary_value as clv_monetary_value,
+        churn.churn_top_features
     from profiles
     inner join clv on profiles.person_id = clv.person_id
+    left join clv_inputs on profiles.person_id = clv_inputs.person_id
     left join churn on profiles.person_id = churn.person_id
 ),
 
@@ -41,6 +53,11 @@ final as (
         case when churn_probability is not null
             then ntile(10) over (order by churn_probability, person_id) end as churn_decile,
         ntile(10) over (order by clv, person_id) as clv_decile,
+        clv_frequency,
+        clv_recency_weeks,
+        clv_t_weeks,
+        clv_monetary_value,
+        churn_top_features,
         {{ as_of_date() }} as as_of_date
     from joined
 )

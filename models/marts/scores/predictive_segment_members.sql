@@ -21,8 +21,7 @@ high_clv_low_churn as (
     select
         person_id,
         'high_clv_low_churn' as segment_name,
-        'CLV decile ' || cast(clv_decile as {{ dbt.type_string() }}) || ', churn probability '
-            || cast(round(churn_probability, 2) as {{ dbt.type_string() }}) as reason
+        {{ predictive_reason('scores') }} as reason
     from scores
     where clv_decile >= {{ var('predictive_high_clv_min_decile') }}
       and churn_probability < {{ var('predictive_low_churn_max_probability') }}
@@ -32,8 +31,7 @@ at_risk_high_value as (
     select
         person_id,
         'at_risk_high_value' as segment_name,
-        'CLV decile ' || cast(clv_decile as {{ dbt.type_string() }}) || ', churn probability '
-            || cast(round(churn_probability, 2) as {{ dbt.type_string() }}) as reason
+        {{ predictive_reason('scores') }} as reason
     from scores
     where clv_decile >= {{ var('predictive_high_clv_min_decile') }}
       and churn_probability >= {{ var('predictive_high_churn_min_probability') }}
@@ -44,7 +42,8 @@ likely_to_return as (
         scores.person_id,
         'likely_to_return' as segment_name,
         'P(alive) ' || cast(round(scores.p_alive, 2) as {{ dbt.type_string() }}) || ', '
-            || cast(profiles.recency_days as {{ dbt.type_string() }}) || ' days since last order' as reason
+            || cast(profiles.recency_days as {{ dbt.type_string() }}) || ' days since last order; '
+            || {{ clv_inputs_text('scores') }} as reason
     from scores
     inner join profiles on scores.person_id = profiles.person_id
     where scores.p_alive >= {{ var('predictive_likely_return_min_p_alive') }}

@@ -4,6 +4,9 @@ with
 fit as (
     select * from {{ ref('cluster_fit') }}
     where artifact = 'hierarchy'
+      and model_version in (
+          select model_version from {{ ref('cluster_model_history') }} where is_current
+      )
 ),
 
 final as (

@@ -1,8 +1,14 @@
-{#- The stored K-Means model: per cluster and feature, the transform and the centroid. -#}
+{#-
+    The K-Means model everybody is scored with: the current version of the registry cluster_fit
+    (cluster_model_history.is_current), per cluster and feature the transform and the centroid.
+-#}
 with
 
 fit as (
     select * from {{ ref('cluster_fit') }}
+    where model_version in (
+        select model_version from {{ ref('cluster_model_history') }} where is_current
+    )
 ),
 
 transform as (
@@ -28,6 +34,15 @@ centroids as (
     where artifact = 'centroid'
 ),
 
+originals as (
+    select
+        cluster_id,
+        feature,
+        value as centroid_original
+    from fit
+    where artifact = 'centroid_original'
+),
+
 final as (
     select
         centroids.model_version,
@@ -38,9 +53,13 @@ final as (
         transform.feature_mean,
         transform.feature_std,
         transform.median_fill,
-        centroids.centroid_z
+        centroids.centroid_z,
+        originals.centroid_original
     from centroids
     inner join transform on centroids.feature = transform.feature
+    left join originals
+        on centroids.cluster_id = originals.cluster_id
+        and centroids.feature = originals.feature
 )
 
 select * from final

@@ -58,7 +58,8 @@ unioned as (
         ) as segment_name,
         {{ dbt.concat([
             "'nearest K-Means centroid: cluster '", "cast(cluster_members.cluster_id as " ~ text_type ~ ")",
-            "coalesce(' (' || personas.description || ')', '')"
+            "coalesce(' (' || personas.description || ')', '')",
+            "'; '", "cluster_members.explanation"
         ]) }} as reason,
         cast(as_of.as_of_date as {{ ts_type }}) as assigned_at
     from cluster_members
