@@ -44,8 +44,8 @@ clean_order_items as (
     select * from {{ ref('int_order_items_deduplicated') }}
 ),
 
-web_person_sessions as (
-    select * from {{ ref('int_web_person_sessions_daily') }}
+clean_web_events as (
+    select * from {{ ref('int_web_events_deduplicated') }}
 ),
 
 clean_email_events as (
@@ -62,6 +62,14 @@ customer_people as (
         person_id
     from identities
     where identifier_type = 'customer_id'
+),
+
+anonymous_people as (
+    select
+        identifier as anonymous_id,
+        person_id
+    from identities
+    where identifier_type = 'anonymous_id'
 ),
 
 email_people as (
@@ -126,24 +134,29 @@ crm_rollup as (
     group by person_id
 ),
 
-{#- ---------- web behaviour: an event belongs to the person of its customer_id, else of its device.
-    Read from the per person, session and day rollup int_web_person_sessions_daily (issue 7):
-    every window bound here is a day boundary, so event_at < cutoff is event_date <= the as-of
-    day and event_at >= since_Nd is event_date >= the first day of the window. -#}
-web_days as (
-    select *
-    from web_person_sessions
-    where event_date <= {{ as_of_day }}
+{#- ---------- web behaviour: an event belongs to the person of its customer_id, else of its device -#}
+web_events as (
+    select
+        coalesce(by_customer.person_id, by_device.person_id) as person_id,
+        clean_web_events.session_id,
+        clean_web_events.event_type,
+        clean_web_events.event_at
+    from clean_web_events
+    left join customer_people as by_customer
+        on clean_web_events.customer_id = by_customer.customer_id
+    left join anonymous_people as by_device
+        on clean_web_events.anonymous_id = by_device.anonymous_id
+    where clean_web_events.event_at < {{ cutoff }}
 ),
 
 web_sessions_90d as (
     select
         person_id,
         session_id,
-        max(case when add_to_carts > 0 then 1 else 0 end) as has_add_to_cart,
-        max(case when purchases > 0 then 1 else 0 end) as has_purchase
-    from web_days
-    where event_date >= cast({{ since_90d }} as date)
+        max(case when event_type = 'add_to_cart' then 1 else 0 end) as has_add_to_cart,
+        max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase
+    from web_events
+    where event_at >= {{ since_90d }}
         and session_id is not null
     group by person_id, session_id
 ),
@@ -151,15 +164,16 @@ web_sessions_90d as (
 web_rollup as (
     select
         person_id,
-        count(distinct case when event_date >= cast({{ since_30d }} as date) then session_id end) as sessions_30d,
-        count(distinct case when event_date >= cast({{ since_90d }} as date) then session_id end) as sessions_90d,
-        sum(case when event_date >= cast({{ since_30d }} as date) then page_views else 0 end) as page_views_30d,
-        sum(case when event_date >= cast({{ since_90d }} as date) then page_views else 0 end) as page_views_90d,
-        sum(case when event_date >= cast({{ since_30d }} as date) then product_views else 0 end) as product_views_30d,
-        sum(case when event_date >= cast({{ since_90d }} as date) then product_views else 0 end) as product_views_90d,
-        sum(case when event_date >= cast({{ since_90d }} as date) then add_to_carts else 0 end) as add_to_cart_90d,
-        max(last_event_at) as last_visit_at
-    from web_days
+        count(distinct case when event_at >= {{ since_30d }} then session_id end) as sessions_30d,
+        count(distinct case when event_at >= {{ since_90d }} then session_id end) as sessions_90d,
+        sum(case when event_type = 'page_view' and event_at >= {{ since_30d }} then 1 else 0 end) as page_views_30d,
+        sum(case when event_type = 'page_view' and event_at >= {{ since_90d }} then 1 else 0 end) as page_views_90d,
+        sum(case when event_type = 'product_view' and event_at >= {{ since_30d }} then 1 else 0 end) as product_views_30d,
+        sum(case when event_type = 'product_view' and event_at >= {{ since_90d }} then 1 else 0 end) as product_views_90d,
+        sum(case when event_type = 'add_to_cart' and event_at >= {{ since_90d }} then 1 else 0 end) as add_to_cart_90d,
+        max(event_at) as last_visit_at
+    from web_events
+    where person_id is not null
     group by person_id
 ),
 
@@ -168,6 +182,7 @@ abandonment_rollup as (
         person_id,
         sum(case when has_add_to_cart = 1 and has_purchase = 0 then 1 else 0 end) as cart_abandonments_90d
     from web_sessions_90d
+    where person_id is not null
     group by person_id
 ),
 
