@@ -99,6 +99,7 @@ def run_measured(cmd: list[str], env: dict[str, str], log: Path, interval: float
     A step whose tree RSS passes MAX_RSS_BYTES is killed (rc -9, note 'rss limit')."""
     peak = 0
     killed = False
+    loads: list[float] = []  # 1-minute load average during the step (the machine is shared)
     with open(log, "w") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -108,6 +109,7 @@ def run_measured(cmd: list[str], env: dict[str, str], log: Path, interval: float
             nonlocal peak, killed
             while not done.is_set():
                 peak = max(peak, _tree_rss(proc.pid))
+                loads.append(os.getloadavg()[0])
                 if peak > MAX_RSS_BYTES and not killed:
                     killed = True
                     _kill_tree(proc.pid)
@@ -123,6 +125,7 @@ def run_measured(cmd: list[str], env: dict[str, str], log: Path, interval: float
         "wall_s": round(wall, 2),
         "peak_rss_mib": round(peak / 2**20),
         "rc": rc,
+        "load_avg": round(max(loads), 1) if loads else None,
         "note": f"killed above {MAX_RSS_BYTES / 2**30:.0f} GiB RSS" if killed else "",
     }
 
@@ -301,7 +304,11 @@ def run_one(
 
 # ---------------------------------------------------------------- report
 def _median(rows: list[dict], size: int, step: str, key: str) -> float | None:
-    vals = [r[key] for r in rows if r["size"] == size and r["step"] == step and r["rc"] == 0]
+    vals = [
+        r[key]
+        for r in rows
+        if r["size"] == size and r["step"] == step and r["rc"] == 0 and r.get(key) not in (None, "")
+    ]
     return statistics.median(vals) if vals else None
 
 
@@ -336,8 +343,8 @@ def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
         "",
         "| customers | full build (s) | peak RSS (MiB) | scoped dbt run (s) | pandas baseline (s) "
         "| baseline RSS (MiB) | baseline / full | baseline / scoped | incremental day (s) "
-        "| incremental / full | full vs previous size |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| incremental / full | full vs previous size | max load avg (full) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     prev = None
     for s in sizes:
@@ -356,7 +363,7 @@ def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
             f"| {_fmt(rb, '.2f')} | {_fmt(rs, '.2f')} "
             f"| {_fmt(_median(runs, s, 'incremental', 'wall_s'))} "
             f"| {'n/a' if ri is None else f'{100 * ri:.1f}%'} "
-            f"| {scale} |"
+            f"| {scale} | {_fmt(_median(runs, s, 'full', 'load_avg'))} |"
         )
         prev = full
     failed = [r for r in runs if r["rc"] != 0]
@@ -429,7 +436,7 @@ def read_csv(path: Path) -> list[dict]:
         for k in ("size", "repeat", "rc", "peak_rss_mib"):
             if r.get(k) not in (None, ""):
                 r[k] = int(float(r[k]))
-        for k in ("wall_s", "execution_time_s", "dbt_elapsed_s"):
+        for k in ("wall_s", "execution_time_s", "dbt_elapsed_s", "load_avg"):
             if r.get(k) not in (None, ""):
                 r[k] = float(r[k])
     return rows

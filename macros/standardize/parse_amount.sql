@@ -14,10 +14,20 @@
 
 {#- parse_integer(expr): text -> integer through the amount parser; null when not a whole number. -#}
 {% macro parse_integer(expr) %}
+    {{ amount_as_integer(parse_amount(expr)) }}
+{% endmacro %}
+
+
+{#-
+    amount_as_integer(amount): a parsed amount (double) -> integer; null when not a whole number.
+    The amount expression is repeated four times: pass a column (parse the text once in an earlier
+    CTE, as the staging models do since issue 7), not parse_amount(...) itself, on large tables.
+-#}
+{% macro amount_as_integer(amount) %}
     case
-        when {{ parse_amount(expr) }} = floor({{ parse_amount(expr) }})
-            and abs({{ parse_amount(expr) }}) < 2000000000
-            then cast({{ parse_amount(expr) }} as {{ dbt.type_int() }})
+        when {{ amount }} = floor({{ amount }})
+            and abs({{ amount }}) < 2000000000
+            then cast({{ amount }} as {{ dbt.type_int() }})
     end
 {% endmacro %}
 

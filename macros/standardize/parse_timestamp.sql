@@ -22,7 +22,17 @@
         '%d/%m/%Y', '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M',
         '%d-%b-%Y', '%d-%b-%Y %H:%M:%S', '%d %b %Y', '%b %d %Y', '%Y%m%d'
     ] -%}
+    {#- issue 7: the common case first. A value shaped exactly `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`
+        or `YYYY-MM-DDTHH:MM:SS` that ends in a digit can be neither epoch seconds nor carry a
+        Z/offset, so the cascade below would take it through the plain cast too: one `like` and
+        one cast instead of two regular expressions, a cast and 17 strptime formats. Anything
+        else (or a value of that shape the cast rejects) still goes through the full cascade. -#}
     case
+        when ({{ expr }} like '____-__-__ __:__:__' or {{ expr }} like '____-__-__T__:__:__'
+                or {{ expr }} like '____-__-__')
+            and right({{ expr }}, 1) between '0' and '9'
+            and try_cast({{ expr }} as timestamp) is not null
+            then try_cast({{ expr }} as timestamp)
         when regexp_full_match(trim({{ expr }}), '-?[0-9]{9,10}')
             then cast(to_timestamp(cast(trim({{ expr }}) as bigint)) at time zone 'UTC' as timestamp)
         when regexp_matches(trim({{ expr }}), '[0-9](Z|[+-][0-9]{2}:?[0-9]{2})$')

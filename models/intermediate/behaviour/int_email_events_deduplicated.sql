@@ -1,4 +1,5 @@
-{#- Clean email events, one row per email_event_id; the latest landed version wins. -#}
+{#- Clean email events, one row per email_event_id; the latest landed version wins
+    (macro latest_version_ctes: only repeated keys are ranked, issue 7). -#}
 {{ config(materialized='table') }}
 
 with
@@ -8,15 +9,10 @@ email_events as (
     where dq_reason is null
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by email_event_id
-            order by _source_file desc, _source_row desc
-        ) as version_rank
-    from email_events
-),
+{{ latest_version_ctes('email_events', 'email_event_id', [
+    'email_event_id', 'customer_id', 'campaign_id', 'email', 'event_type', 'event_at',
+    '_source_file', '_source_row'
+]) }},
 
 final as (
     select
@@ -28,8 +24,7 @@ final as (
         event_at,
         _source_file,
         _source_row
-    from ranked
-    where version_rank = 1
+    from latest_versions
 )
 
 select * from final

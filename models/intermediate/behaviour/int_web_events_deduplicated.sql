@@ -1,4 +1,5 @@
-{#- Clean web/app events, one row per event_id; the latest landed version wins. -#}
+{#- Clean web/app events, one row per event_id; the latest landed version wins
+    (macro latest_version_ctes: only repeated event_ids are ranked, issue 7). -#}
 {{ config(materialized='table') }}
 
 with
@@ -8,15 +9,10 @@ web_events as (
     where dq_reason is null
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by _source_file desc, _source_row desc
-        ) as version_rank
-    from web_events
-),
+{{ latest_version_ctes('web_events', 'event_id', [
+    'event_id', 'anonymous_id', 'customer_id', 'session_id', 'product_id', 'event_type',
+    'platform', 'page_url', 'category', 'event_at', '_source_file', '_source_row'
+]) }},
 
 final as (
     select
@@ -32,8 +28,7 @@ final as (
         event_at,
         _source_file,
         _source_row
-    from ranked
-    where version_rank = 1
+    from latest_versions
 )
 
 select * from final

@@ -26,8 +26,10 @@ orders as (
     where dq_reason is null
 ),
 
+{#- issue 7: web events rolled up per device, customer id, session and day (several times fewer
+    rows); the as-of bound is the end of a day, so event_date < it is event_at < it -#}
 web_events as (
-    select * from {{ ref('int_web_events_deduplicated') }}
+    select * from {{ ref('int_web_sessions_daily') }}
 ),
 
 email_events as (
@@ -62,7 +64,7 @@ links as (
         'web.events' as edge_source
     from web_events
     where anonymous_id is not null and customer_id is not null
-        and event_at < {{ as_of_timestamp() }}
+        and event_date < {{ as_of_timestamp() }}
 
     union all
 

@@ -1,4 +1,5 @@
-{#- Clean order lines, one row per order_item_id (order_id#line_number); the latest landed version wins. -#}
+{#- Clean order lines, one row per order_item_id (order_id#line_number); the latest landed version wins
+    (macro latest_version_ctes: only repeated keys are ranked, issue 7). -#}
 {{ config(materialized='table') }}
 
 with
@@ -8,15 +9,10 @@ order_items as (
     where dq_reason is null
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by order_item_id
-            order by _source_file desc, _source_row desc
-        ) as version_rank
-    from order_items
-),
+{{ latest_version_ctes('order_items', 'order_item_id', [
+    'order_item_id', 'order_id', 'product_id', 'category', 'line_number', 'quantity',
+    'unit_price', 'line_total', '_source_file', '_source_row'
+]) }},
 
 final as (
     select
@@ -30,8 +26,7 @@ final as (
         cast(line_total as {{ type_money() }}) as line_total,
         _source_file,
         _source_row
-    from ranked
-    where version_rank = 1
+    from latest_versions
 )
 
 select * from final

@@ -4,6 +4,16 @@ source as (
     select * from {{ source('email', 'events') }}
 ),
 
+{#- issue 7: the event type code and the parsed timestamp are computed once per row here and
+    reused below (inlined, the macros were evaluated up to 7 and 3 times per row). -#}
+parsed as (
+    select
+        *,
+        {{ clean_code('event_type') }} as event_type_code,
+        {{ parse_timestamp('event_at') }} as event_at_parsed
+    from source
+),
+
 typed as (
     select
         ---------- ids
@@ -14,17 +24,17 @@ typed as (
         ---------- strings
         {{ normalize_email('email') }} as email,
         case
-            when {{ clean_code('event_type') }} in ('sent', 'send', 'processed') then 'sent'
-            when {{ clean_code('event_type') }} in ('delivered', 'delivery') then 'delivered'
-            when {{ clean_code('event_type') }} in ('open', 'opened', 'opens') then 'open'
-            when {{ clean_code('event_type') }} in ('click', 'clicked', 'clicks') then 'click'
-            when {{ clean_code('event_type') }} in ('bounce', 'bounced', 'hard_bounce', 'soft_bounce') then 'bounce'
-            when {{ clean_code('event_type') }} in ('unsubscribe', 'unsubscribed', 'optout', 'opt_out') then 'unsubscribe'
-            when {{ clean_code('event_type') }} in ('spam', 'complaint', 'spamreport') then 'complaint'
+            when event_type_code in ('sent', 'send', 'processed') then 'sent'
+            when event_type_code in ('delivered', 'delivery') then 'delivered'
+            when event_type_code in ('open', 'opened', 'opens') then 'open'
+            when event_type_code in ('click', 'clicked', 'clicks') then 'click'
+            when event_type_code in ('bounce', 'bounced', 'hard_bounce', 'soft_bounce') then 'bounce'
+            when event_type_code in ('unsubscribe', 'unsubscribed', 'optout', 'opt_out') then 'unsubscribe'
+            when event_type_code in ('spam', 'complaint', 'spamreport') then 'complaint'
         end as event_type,
 
         ---------- timestamps
-        {{ plausible_timestamp(parse_timestamp('event_at')) }} as event_at,
+        {{ plausible_timestamp('event_at_parsed') }} as event_at,
 
         ---------- raw values and lineage
         email as raw_email,
@@ -32,7 +42,7 @@ typed as (
         event_at as raw_event_at,
         _source_file,
         _source_row
-    from source
+    from parsed
 ),
 
 final as (

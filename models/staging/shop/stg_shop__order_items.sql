@@ -4,6 +4,15 @@ source as (
     select * from {{ source('shop', 'order_items') }}
 ),
 
+{#- issue 7: each amount parsed once here (parse_integer inlined it four times per column) -#}
+parsed as (
+    select
+        *,
+        {{ parse_amount('line_number') }} as line_number_amount,
+        {{ parse_amount('quantity') }} as quantity_amount
+    from source
+),
+
 typed as (
     select
         ---------- ids
@@ -14,8 +23,8 @@ typed as (
         coalesce({{ clean_code('category') }}, 'unknown') as category,
 
         ---------- numerics
-        {{ parse_integer('line_number') }} as line_number,
-        coalesce({{ parse_integer('quantity') }}, 1) as quantity,
+        {{ amount_as_integer('line_number_amount') }} as line_number,
+        coalesce({{ amount_as_integer('quantity_amount') }}, 1) as quantity,
         {{ parse_amount('unit_price') }} as unit_price,
 
         ---------- raw values and lineage
@@ -24,7 +33,7 @@ typed as (
         unit_price as raw_unit_price,
         _source_file,
         _source_row
-    from source
+    from parsed
 ),
 
 final as (

@@ -4,6 +4,14 @@ source as (
     select * from {{ source('shop', 'orders') }}
 ),
 
+{#- issue 7: the status code computed once per row (inlined it was evaluated up to 4 times) -#}
+parsed as (
+    select
+        *,
+        {{ clean_code('status') }} as status_code
+    from source
+),
+
 typed as (
     select
         ---------- ids
@@ -13,10 +21,10 @@ typed as (
         ---------- strings
         coalesce(upper({{ clean_text('currency') }}), '{{ var("default_currency") }}') as currency,
         case
-            when {{ clean_code('status') }} is null then 'completed'
-            when {{ clean_code('status') }} in ('completed', 'complete', 'paid', 'shipped', 'delivered') then 'completed'
-            when {{ clean_code('status') }} in ('cancelled', 'canceled', 'void') then 'cancelled'
-            when {{ clean_code('status') }} in ('returned', 'refunded') then 'returned'
+            when status_code is null then 'completed'
+            when status_code in ('completed', 'complete', 'paid', 'shipped', 'delivered') then 'completed'
+            when status_code in ('cancelled', 'canceled', 'void') then 'cancelled'
+            when status_code in ('returned', 'refunded') then 'returned'
             else 'other'
         end as order_status,
         {{ clean_code('channel') }} as channel,
@@ -35,7 +43,7 @@ typed as (
         order_total as raw_order_total,
         _source_file,
         _source_row
-    from source
+    from parsed
 ),
 
 flagged as (

@@ -4,6 +4,16 @@ source as (
     select * from {{ source('web', 'events') }}
 ),
 
+{#- issue 7: the event type code and the parsed timestamp are computed once per row here and
+    reused below (inlined, the macros were evaluated up to 8 and 3 times per row). -#}
+parsed as (
+    select
+        *,
+        {{ clean_code('event_type') }} as event_type_code,
+        {{ parse_timestamp('event_at') }} as event_at_parsed
+    from source
+),
+
 typed as (
     select
         ---------- ids
@@ -15,28 +25,28 @@ typed as (
 
         ---------- strings
         case
-            when {{ clean_code('event_type') }} in ('page_view', 'pageview', 'page') then 'page_view'
-            when {{ clean_code('event_type') }} in ('product_view', 'view_item', 'product_viewed') then 'product_view'
-            when {{ clean_code('event_type') }} in ('add_to_cart', 'addtocart', 'add_cart', 'cart_add') then 'add_to_cart'
-            when {{ clean_code('event_type') }} in ('checkout', 'begin_checkout', 'checkout_started') then 'checkout'
-            when {{ clean_code('event_type') }} in ('purchase', 'order_completed', 'transaction') then 'purchase'
-            when {{ clean_code('event_type') }} in ('login', 'sign_in', 'signin', 'identify') then 'login'
-            when {{ clean_code('event_type') }} in ('search', 'site_search') then 'search'
-            when {{ clean_code('event_type') }} is not null then 'other'
+            when event_type_code in ('page_view', 'pageview', 'page') then 'page_view'
+            when event_type_code in ('product_view', 'view_item', 'product_viewed') then 'product_view'
+            when event_type_code in ('add_to_cart', 'addtocart', 'add_cart', 'cart_add') then 'add_to_cart'
+            when event_type_code in ('checkout', 'begin_checkout', 'checkout_started') then 'checkout'
+            when event_type_code in ('purchase', 'order_completed', 'transaction') then 'purchase'
+            when event_type_code in ('login', 'sign_in', 'signin', 'identify') then 'login'
+            when event_type_code in ('search', 'site_search') then 'search'
+            when event_type_code is not null then 'other'
         end as event_type,
         coalesce({{ clean_code('platform') }}, 'web') as platform,
         {{ clean_text('page_url') }} as page_url,
         {{ clean_code('category') }} as category,
 
         ---------- timestamps
-        {{ plausible_timestamp(parse_timestamp('event_at')) }} as event_at,
+        {{ plausible_timestamp('event_at_parsed') }} as event_at,
 
         ---------- raw values and lineage
         event_type as raw_event_type,
         event_at as raw_event_at,
         _source_file,
         _source_row
-    from source
+    from parsed
 ),
 
 final as (
