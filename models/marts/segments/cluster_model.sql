@@ -5,10 +5,7 @@
 with
 
 fit as (
-    select * from {{ ref('cluster_fit') }}
-    where model_version in (
-        select model_version from {{ ref('cluster_model_history') }} where is_current
-    )
+    {{ current_cluster_fit() }}
 ),
 
 transform as (
