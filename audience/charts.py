@@ -532,7 +532,14 @@ def bar_chart(
             f'y2="{bottom:.2f}" stroke="#D55E00" stroke-width="1.5" stroke-dasharray="5 3"/>'
         )
         if reference_label:
-            out.append(f'<text x="{px + 3:.2f}" y="{top - 6}" fill="#D55E00">{esc(reference_label)}</text>')
+            # right of the line, or left of it (anchored at its end) when it would leave the chart
+            if px + 3 + text_width(reference_label) <= frame.width:
+                at, anchor = px + 3, ""
+            else:
+                at, anchor = px - 3, ' text-anchor="end"'
+            out.append(
+                f'<text x="{at:.2f}" y="{top - 6}"{anchor} fill="#D55E00">{esc(reference_label)}</text>'
+            )
     if len(names) > 1:
         out += _legend(names, frame, colours)
     out.append("</svg>")

@@ -65,6 +65,7 @@ def render_report(d: ReportData) -> str:
         sections.render_personas(d.personas),
         sections.render_scores(d.scores),
         sections.render_validation(d.validation),
+        sections.render_monitoring(d.monitoring),
         sections.render_transitions(d.transitions),
     ]
     return (

@@ -22,6 +22,7 @@ SECTIONS = (
     ("personas", "Persona heatmap"),
     ("scores", "CLV and churn by segment"),
     ("validation", "Model validation"),
+    ("monitoring", "Model monitoring"),
     ("transitions", "Segment transitions over time"),
 )
 
@@ -92,6 +93,24 @@ class Validation:
 
 
 @dataclass
+class Monitoring:
+    # cluster_model_history, oldest fit first
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    current_version: str | None = None
+    # cluster_id_matches of the latest fit (highest fit_sequence)
+    latest_version: str | None = None
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    # cluster_drift: the psi rows (one per feature) and the mean_squared_distance_ratio row
+    psi: list[dict[str, Any]] = field(default_factory=list)
+    distance: dict[str, Any] | None = None
+    # any cluster_drift figure above its threshold; None when cluster_drift is not available
+    refit_due: bool | None = None
+    # per segment: the most common top_feature_1 of customer_clusters and its share of the members
+    top_features: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Transitions:
     run_times: list[dt.datetime] = field(default_factory=list)
     # segment_type -> segment_name -> members at each run in run_times
@@ -112,4 +131,5 @@ class ReportData:
     personas: Personas
     scores: Scores
     validation: Validation
+    monitoring: Monitoring
     transitions: Transitions

@@ -15,6 +15,7 @@ from audience.segment_report.model import (
     MAX_RUNS,
     DataQuality,
     KSelection,
+    Monitoring,
     Personas,
     ReportData,
     Scores,
@@ -282,6 +283,83 @@ def _load_validation(wh: Warehouse, labels: dict[int, str]) -> Validation:
     return va
 
 
+def _load_monitoring(wh: Warehouse, labels: dict[int, str]) -> Monitoring:
+    mo = Monitoring()
+    reason = wh.missing("cluster_model_history")
+    if reason:
+        mo.notes.append(not_available("The history of model versions is", reason))
+    else:
+        mo.versions = wh.rows(
+            "select fit_sequence, model_version, k, previous_model_version, ari_vs_previous, "
+            "share_changed_vs_previous, n_matched_clusters, n_new_clusters, n_vanished_clusters, is_current "
+            "from main.cluster_model_history order by fit_sequence, model_version"
+        )
+        for r in mo.versions:
+            r["current"] = "current" if r["is_current"] else ""
+        current = [r["model_version"] for r in mo.versions if r["is_current"]]
+        mo.current_version = current[0] if current else None
+        mo.latest_version = mo.versions[-1]["model_version"]
+        if mo.current_version is None:
+            mo.notes.append("No version is flagged as current in cluster_model_history.")
+    reason = wh.missing("cluster_id_matches")
+    if reason:
+        mo.notes.append(not_available("The cluster id matches are", reason))
+    elif mo.latest_version is not None:
+        mo.matches = wh.rows(
+            "select cluster_id, match_status, fit_cluster_id, centroid_distance, member_jaccard, "
+            "previous_model_version from main.cluster_id_matches "
+            "where model_version = ? order by cluster_id",
+            [mo.latest_version],
+        )
+        for r in mo.matches:
+            # persona names belong to the current model's ids; a vanished id has none
+            r["segment"] = (
+                segment_label(labels, r["cluster_id"])
+                if r["match_status"] != "vanished" and mo.latest_version == mo.current_version
+                else f"Segment {r['cluster_id']}"
+            )
+        if not mo.matches:
+            mo.notes.append(
+                not_available(
+                    "The cluster id matches are",
+                    f"cluster_id_matches has no rows for the latest version {mo.latest_version}",
+                )
+            )
+    reason = wh.missing("cluster_drift")
+    if reason:
+        mo.notes.append(not_available("Drift figures and the refit verdict are", reason))
+    else:
+        drift = wh.rows(
+            "select model_version, metric, feature, fit_value, current_value, value, threshold, is_refit_due "
+            "from main.cluster_drift order by metric, feature"
+        )
+        mo.psi = [r for r in drift if r["metric"] == "psi"]
+        ratio = [r for r in drift if r["metric"] == "mean_squared_distance_ratio"]
+        mo.distance = ratio[0] if ratio else None
+        mo.refit_due = any(bool(r["is_refit_due"]) for r in drift)
+    reason = wh.missing("customer_clusters")
+    if reason:
+        mo.notes.append(not_available("The standout features per segment are", reason))
+    elif "top_feature_1" not in wh.columns["customer_clusters"]:
+        mo.notes.append(
+            not_available("The standout features per segment are", "customer_clusters has no top_feature_1")
+        )
+    else:
+        rows = wh.rows(
+            "with counted as (select cluster_id, top_feature_1, count(*) as people, "
+            "sum(count(*)) over (partition by cluster_id) as members from main.customer_clusters "
+            "where top_feature_1 is not null group by cluster_id, top_feature_1), "
+            "ranked as (select *, row_number() over (partition by cluster_id "
+            "order by people desc, top_feature_1) as rn from counted) "
+            "select cluster_id, top_feature_1, people, members, people / members as share "
+            "from ranked where rn = 1 order by cluster_id"
+        )
+        for r in rows:
+            r["segment"] = segment_label(labels, r["cluster_id"])
+        mo.top_features = rows
+    return mo
+
+
 def _load_transitions(wh: Warehouse) -> Transitions:
     tr = Transitions()
     reason = wh.missing("segment_membership_snapshot")
@@ -354,6 +432,7 @@ def load_report_data(db_path: str | os.PathLike[str]) -> ReportData:
             personas=_load_personas(wh, labels),
             scores=_load_scores(wh, labels),
             validation=_load_validation(wh, labels),
+            monitoring=_load_monitoring(wh, labels),
             transitions=_load_transitions(wh),
         )
     finally:

@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cur = con.execute(sql)
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
@@ -53,8 +53,8 @@ class Warehouse:
             return f"{', '.join(empty)} {'are' if len(empty) > 1 else 'is'} empty in this build"
         return None
 
-    def rows(self, sql: str) -> list[dict[str, Any]]:
-        return _rows(self.con, sql)
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        return _rows(self.con, sql, params)
 
 
 def not_available(what: str, reason: str) -> str:

@@ -344,3 +344,20 @@ def test_log_box_plot_keeps_a_low_value_group_readable_next_to_a_high_value_one(
     _assert_text_inside(log)  # tick labels that would collide are left out, none run off the chart
     with pytest.raises(ValueError, match="'linear' or 'log'"):
         charts.box_plot(groups, title="t", scale="sqrt")
+
+
+def test_a_reference_label_at_the_right_end_of_the_axis_stays_inside_the_chart():
+    # the threshold is the largest value, so its line sits at the right end of the plot
+    for reference, label in ((0.2, "refit above 0.2"), (0.05, "threshold 0.05")):
+        svg = charts.bar_chart(
+            ["a", "b"], {"psi": [0.01, 0.02]}, title="t", reference=reference, reference_label=label
+        )
+        texts = _assert_text_inside(svg)
+        (line,) = _marks(svg, "line", "reference")
+        ((el, _, _),) = [(e, t, p) for e, t, p in texts if t == label]
+        assert el.attrs["text-anchor"] == "end"
+        assert float(el.attrs["x"]) == pytest.approx(float(line.attrs["x1"]) - 3.0)
+    # a line well inside the plot keeps its label to the right of it
+    svg = charts.bar_chart(["a"], {"psi": [1.0]}, title="t", reference=0.2, reference_label="refit above 0.2")
+    ((el, _, _),) = [(e, t, p) for e, t, p in _assert_text_inside(svg) if t == "refit above 0.2"]
+    assert "text-anchor" not in el.attrs

@@ -266,6 +266,153 @@ def test_validation_figures_equal_the_validation_tables(demo_build, demo_report)
     assert len(table_rows(p, "cluster-validation-table")) == n_validation
 
 
+@pytest.mark.e2e
+def test_monitoring_figures_equal_the_cluster_registry_tables(demo_build, demo_report):
+    _, doc, p = demo_report
+    # sections in order: monitoring right after validation
+    assert doc.index('<section id="validation"') < doc.index('<section id="monitoring"')
+    assert doc.index('<section id="monitoring"') < doc.index('<section id="transitions"')
+
+    history = demo_build.query(
+        "select model_version, ari_vs_previous, share_changed_vs_previous, is_current "
+        "from cluster_model_history order by fit_sequence"
+    )
+    rows = table_rows(p, "model-versions-table")
+    assert [r["model_version"] for r in rows] == [v for v, *_ in history]
+    (current,) = [v for v, *_, is_current in history if is_current]
+    assert p.ids["current-model-version"].attrs["data-value"] == current
+    assert f"{len(history)} fitted version" in p.ids["current-model-version"].text
+    assert [r["model_version"] for r in table_rows(p, "model-versions-table") if r["current"]] == [current]
+    for r, (_, ari, share, _) in zip(rows, history, strict=True):
+        assert (r["ari_vs_previous"] == "") == (ari is None)
+        if ari is not None:
+            assert float(r["ari_vs_previous"]) == pytest.approx(ari)
+            assert float(r["share_changed_vs_previous"]) == pytest.approx(share)
+
+    latest = history[-1][0]
+    matches = demo_build.query(
+        f"select cluster_id, match_status from cluster_id_matches where model_version = '{latest}' "
+        "order by cluster_id"
+    )
+    assert matches
+    rows = table_rows(p, "id-matches-table")
+    assert [(int(r["cluster_id"]), r["match_status"]) for r in rows] == matches
+    names = dict(demo_build.query("select cluster_id, persona_name from segment_personas"))
+    for r in rows:
+        if r["match_status"] != "vanished":
+            assert r["segment"] == f"{r['cluster_id']} · {names[int(r['cluster_id'])]}"
+
+    psi = demo_build.query(
+        "select feature, value, threshold, is_refit_due from cluster_drift "
+        "where metric = 'psi' order by feature"
+    )
+    assert len(psi) == len(demo_build.query("select distinct feature from cluster_model"))
+    bars = inside(p, "fig-drift-psi", "rect", "bar")
+    assert len(bars) == len(psi)  # one bar per drift feature
+    assert [(b.attrs["data-category"], float(b.attrs["data-value"])) for b in bars] == [
+        (f, pytest.approx(v)) for f, v, *_ in psi
+    ]
+    (line,) = inside(p, "fig-drift-psi", "line", "reference")
+    assert float(line.attrs["data-x"]) == pytest.approx(psi[0][2])  # the threshold stored in the table
+    ((ratio, ratio_due),) = demo_build.query(
+        "select value, is_refit_due from cluster_drift where metric = 'mean_squared_distance_ratio'"
+    )
+    assert float(p.ids["distance-ratio"].attrs["data-value"]) == pytest.approx(ratio)
+    due = any(d for *_, d in psi) or ratio_due
+    verdict = p.ids["refit-verdict"]
+    assert verdict.attrs["data-value"] == ("due" if due else "not due")
+    assert verdict.text.startswith("Refit due" if due else "Refit not due")
+    assert len(table_rows(p, "drift-table")) == len(psi) + 1
+
+    top = demo_build.df("select cluster_id, top_feature_1 from customer_clusters")
+    counts = top.groupby(["cluster_id", "top_feature_1"]).size()
+    for r in table_rows(p, "top-features-table"):
+        per = counts.loc[int(r["cluster_id"])]
+        assert int(r["people"]) == per.max() and per[r["top_feature_1"]] == per.max()
+        assert float(r["share"]) == pytest.approx(per.max() / per.sum())
+    assert len(table_rows(p, "top-features-table")) == top.cluster_id.nunique()
+
+
+def _registry_warehouse(db: Path, psi: dict[str, float], ratio: float) -> None:
+    """A warehouse with only the cluster registry marts: two fits, known matches and drift."""
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create table cluster_model_history as select * from (values "
+        "('v1', 1, 3, null, null, null, 0, 3, 0, false), "
+        "('v2', 2, 3, 'v1', 0.8, 0.12, 2, 1, 1, true)) as t(model_version, fit_sequence, k, "
+        "previous_model_version, ari_vs_previous, share_changed_vs_previous, n_matched_clusters, "
+        "n_new_clusters, n_vanished_clusters, is_current)"
+    )
+    con.execute(
+        "create table cluster_id_matches as select * from (values "
+        "('v1', 1, null, 'new', 1, null, null), ('v1', 2, null, 'new', 2, null, null), "
+        "('v1', 3, null, 'new', 3, null, null), "
+        "('v2', 1, 'v1', 'matched', 1, 0.1, 0.9), ('v2', 2, 'v1', 'matched', 3, 0.2, 0.8), "
+        "('v2', 3, 'v1', 'vanished', null, 1.7, 0.0), ('v2', 4, 'v1', 'new', 2, 1.5, null)) "
+        "as t(model_version, cluster_id, previous_model_version, match_status, fit_cluster_id, "
+        "centroid_distance, member_jaccard)"
+    )
+    con.execute(
+        "create table segment_personas as select * from "
+        "(values (1, 'Loyal'), (2, 'Lapsing'), (4, 'Newcomers')) as t(cluster_id, persona_name)"
+    )
+    con.execute(
+        "create table cluster_drift (model_version varchar, metric varchar, feature varchar, "
+        "fit_value double, current_value double, value double, threshold double, is_refit_due boolean)"
+    )
+    con.executemany(
+        "insert into cluster_drift values ('v2', 'psi', ?, null, null, ?, 0.2, ? > 0.2)",
+        [(f, v, v) for f, v in psi.items()],
+    )
+    con.execute(
+        "insert into cluster_drift values "
+        "('v2', 'mean_squared_distance_ratio', null, 2.0, ?, ?, 1.25, ? > 1.25)",
+        [2.0 * ratio, ratio, ratio],
+    )
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("psi", "ratio", "verdict", "named"),
+    [
+        ({"recency_days": 0.05, "order_count": 0.01}, 1.1, "not due", []),
+        ({"recency_days": 0.35, "order_count": 0.01}, 1.1, "due", ["recency_days (0.350 > 0.2)"]),
+        ({"recency_days": 0.05, "order_count": 0.01}, 1.4, "due", ["distance ratio 1.40 > 1.25"]),
+    ],
+)
+def test_refit_verdict_follows_the_drift_thresholds(tmp_path, capsys, psi, ratio, verdict, named):
+    db = tmp_path / "registry.duckdb"
+    _registry_warehouse(db, psi, ratio)
+    data = load_report_data(db).monitoring
+    assert data.refit_due is (verdict == "due")
+    assert (data.current_version, data.latest_version) == ("v2", "v2")
+    doc, p = _write_report(db, tmp_path / "r.html", capsys)
+    assert p.errors == []
+    el = p.ids["refit-verdict"]
+    assert el.attrs["data-value"] == verdict
+    assert el.text.startswith(f"Refit {verdict} for model v2")
+    for text in named:
+        assert text in el.text
+    if verdict == "not due":
+        assert "above its threshold" not in el.text and ">" not in el.text
+    bars = inside(p, "fig-drift-psi", "rect", "bar")
+    assert {b.attrs["data-category"]: float(b.attrs["data-value"]) for b in bars} == psi
+    assert [r["model_version"] for r in table_rows(p, "model-versions-table") if r["current"]] == ["v2"]
+    # the latest fit's ids, named by the current personas; the vanished id keeps no persona
+    matches = table_rows(p, "id-matches-table")
+    assert [(r["cluster_id"], r["match_status"], r["segment"]) for r in matches] == [
+        ("1", "matched", "1 · Loyal"),
+        ("2", "matched", "2 · Lapsing"),
+        ("3", "vanished", "Segment 3"),
+        ("4", "new", "4 · Newcomers"),
+    ]
+    svgs = re.findall(r"<svg.*?</svg>", doc, re.S)
+    assert [bad for svg in svgs for bad in texts_outside(svg)] == []
+    # no customer_clusters here: the standout-features table says why it is missing
+    why = "standout features per segment are not available because"
+    assert any(why in n for n in _notes(p, "monitoring"))
+
+
 # ---------------------------------------------------------------- sections without data
 
 
