@@ -1,7 +1,18 @@
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): only
+    new or reloaded raw files are typed; staged rows of files gone from raw are deleted first -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_source_file',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_unlanded_source_files(source('email', 'events')) }}",
+) }}
+
 with
 
 source as (
     select * from {{ source('email', 'events') }}
+    where {{ source_files_to_stage(source('email', 'events')) }}
 ),
 
 {#- issue 7: the event type code and the parsed timestamp are computed once per row here and
@@ -41,7 +52,8 @@ typed as (
         event_type as raw_event_type,
         event_at as raw_event_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from parsed
 ),
 
@@ -63,7 +75,8 @@ final as (
         raw_event_type,
         raw_event_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from typed
 )
 

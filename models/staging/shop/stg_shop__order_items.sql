@@ -1,7 +1,18 @@
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): only
+    new or reloaded raw files are typed; staged rows of files gone from raw are deleted first -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_source_file',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_unlanded_source_files(source('shop', 'order_items')) }}",
+) }}
+
 with
 
 source as (
     select * from {{ source('shop', 'order_items') }}
+    where {{ source_files_to_stage(source('shop', 'order_items')) }}
 ),
 
 {#- issue 7: each amount parsed once here (parse_integer inlined it four times per column) -#}
@@ -32,7 +43,8 @@ typed as (
         quantity as raw_quantity,
         unit_price as raw_unit_price,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from parsed
 ),
 
@@ -57,7 +69,8 @@ final as (
         raw_quantity,
         raw_unit_price,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from typed
 )
 

@@ -1,7 +1,18 @@
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): only
+    new or reloaded raw files are typed; staged rows of files gone from raw are deleted first -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_source_file',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_unlanded_source_files(source('shop', 'orders')) }}",
+) }}
+
 with
 
 source as (
     select * from {{ source('shop', 'orders') }}
+    where {{ source_files_to_stage(source('shop', 'orders')) }}
 ),
 
 {#- issue 7: the status code computed once per row (inlined it was evaluated up to 4 times) -#}
@@ -42,7 +53,8 @@ typed as (
         ordered_at as raw_ordered_at,
         order_total as raw_order_total,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from parsed
 ),
 
@@ -78,7 +90,8 @@ final as (
         raw_ordered_at,
         raw_order_total,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from flagged
 )
 
