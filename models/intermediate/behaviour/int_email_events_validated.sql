@@ -12,20 +12,7 @@ email_events as (
     select * from {{ ref('stg_email__events') }}
 ),
 
-customers as (
-    select * from {{ ref('stg_crm__customers') }}
-),
-
-known_customers as (
-    select distinct customer_id
-    from customers
-    where customer_id is not null
-),
-
-crm_presence as (
-    select count(*) > 0 as has_customers
-    from customers
-),
+{{ known_customer_ctes() }},
 
 checked as (
     select
