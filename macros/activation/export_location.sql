@@ -70,3 +70,33 @@
         {{ column }} in ({% for t in types %}'{{ t }}'{{ ', ' if not loop.last }}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    activation_export_select(destination): the body of an export model, the same for its CSV
+    and Parquet files: the columns of `int_activation_<destination>` that the destination
+    receives, in file order. crm_email is first-party (address, name, ids); ad_audiences gets
+    only the segment and the SHA-256 of the normalized email.
+-#}
+{% macro activation_export_select(destination) %}
+{%- set file_columns = {
+    'crm_email': ['segment', 'person_id', 'customer_id', 'email', 'first_name', 'country_code',
+                  'segment_type', 'segment_name', 'reason', 'assigned_at', 'as_of_date'],
+    'ad_audiences': ['segment', 'email_sha256'],
+} -%}
+with
+
+members as (
+    select * from {{ ref('int_activation_' ~ destination) }}
+),
+
+final as (
+    select
+        {%- for column in file_columns[destination] %}
+        {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from members
+)
+
+select * from final
+{%- endmacro %}

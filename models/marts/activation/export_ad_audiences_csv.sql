@@ -12,17 +12,4 @@
     pre_hook="{{ ensure_export_folder(export_location('ad_audiences', 'csv')) }}",
     tags=['realtime', 'activation'],
 ) }}
-with
-
-members as (
-    select * from {{ ref('int_activation_ad_audiences') }}
-),
-
-final as (
-    select
-        segment,
-        email_sha256
-    from members
-)
-
-select * from final
+{{ activation_export_select('ad_audiences') }}

@@ -11,26 +11,4 @@
     pre_hook="{{ ensure_export_folder(export_location('crm_email', 'csv')) }}",
     tags=['realtime', 'activation'],
 ) }}
-with
-
-members as (
-    select * from {{ ref('int_activation_crm_email') }}
-),
-
-final as (
-    select
-        segment,
-        person_id,
-        customer_id,
-        email,
-        first_name,
-        country_code,
-        segment_type,
-        segment_name,
-        reason,
-        assigned_at,
-        as_of_date
-    from members
-)
-
-select * from final
+{{ activation_export_select('crm_email') }}
