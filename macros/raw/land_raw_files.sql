@@ -85,8 +85,7 @@
     ).columns[0].values()[0] %}
     {% set expected_cols = declared + ['_source_file', '_source_row', '_loaded_at'] %}
     {% if flags.FULL_REFRESH or existing_cols != expected_cols or old_table > 0 %}
-        {% do run_query('drop view if exists ' ~ relation) %}
-        {% if old_table > 0 %}{% do run_query('drop table ' ~ relation) %}{% endif %}
+        {% do run_query(('drop table ' if old_table > 0 else 'drop view if exists ') ~ relation) %}
         {% do run_query('drop table if exists ' ~ rows_table) %}
         {% do run_query(ddl) %}
         {% do run_query('drop table if exists ' ~ rejects) %}
