@@ -91,14 +91,29 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-MAX_RSS_BYTES = 16 * 2**30  # --max-rss-gib: a step above this is killed (shared machine)
+MAX_RSS_BYTES = 16 * 2**30  # --max-rss-gib: a step above this is stopped (shared machine)
+STEP_TIMEOUT_S: float | None = None  # --step-timeout: a step running longer is stopped
 
 
-def run_measured(cmd: list[str], env: dict[str, str], log: Path, interval: float = 0.2) -> dict:
-    """Run cmd, return wall seconds, peak tree RSS (MiB) and the exit code; output goes to log.
-    A step whose tree RSS passes MAX_RSS_BYTES is killed (rc -9, note 'rss limit')."""
+def run_measured(
+    cmd: list[str],
+    env: dict[str, str],
+    log: Path,
+    interval: float = 0.2,
+    max_rss_bytes: int | None = None,
+    timeout_s: float | None = None,
+) -> dict:
+    """Run cmd, return wall seconds, peak tree RSS (MiB), exit code and status; output goes to log.
+
+    status is `ok`, `failed` (non-zero exit), `out_of_memory` (the tree's RSS passed the cap,
+    --max-rss-gib, default MAX_RSS_BYTES: the tree is killed before it can exhaust the shared
+    machine) or `timeout` (--step-timeout); for the last two `note` says at what RSS and after
+    how many seconds, e.g. "out of memory: stopped at 16.1 GiB RSS (cap 16 GiB) after 312 s".
+    """
+    cap = MAX_RSS_BYTES if max_rss_bytes is None else max_rss_bytes
+    limit = STEP_TIMEOUT_S if timeout_s is None else timeout_s
     peak = 0
-    killed = False
+    stopped: dict = {}
     loads: list[float] = []  # 1-minute load average during the step (the machine is shared)
     with open(log, "w") as out:
         start = time.perf_counter()
@@ -106,12 +121,17 @@ def run_measured(cmd: list[str], env: dict[str, str], log: Path, interval: float
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak, killed
+            nonlocal peak
             while not done.is_set():
-                peak = max(peak, _tree_rss(proc.pid))
+                rss = _tree_rss(proc.pid)
+                peak = max(peak, rss)
                 loads.append(os.getloadavg()[0])
-                if peak > MAX_RSS_BYTES and not killed:
-                    killed = True
+                elapsed = time.perf_counter() - start
+                if not stopped and rss > cap:
+                    stopped.update(status="out_of_memory", rss=rss, after=elapsed)
+                    _kill_tree(proc.pid)
+                elif not stopped and limit is not None and elapsed > limit:
+                    stopped.update(status="timeout", rss=rss, after=elapsed)
                     _kill_tree(proc.pid)
                 done.wait(interval)
 
@@ -121,12 +141,26 @@ def run_measured(cmd: list[str], env: dict[str, str], log: Path, interval: float
         wall = time.perf_counter() - start
         done.set()
         sampler.join()
+    status, note = ("ok" if rc == 0 else "failed"), ""
+    if stopped.get("status") == "out_of_memory":
+        status = "out_of_memory"
+        note = (
+            f"out of memory: stopped at {stopped['rss'] / 2**30:.1f} GiB RSS "
+            f"(cap {cap / 2**30:g} GiB) after {stopped['after']:.0f} s"
+        )
+    elif stopped.get("status") == "timeout":
+        status = "timeout"
+        note = (
+            f"timed out: stopped after {stopped['after']:.0f} s (limit {limit:g} s) "
+            f"at {stopped['rss'] / 2**30:.1f} GiB RSS"
+        )
     return {
         "wall_s": round(wall, 2),
         "peak_rss_mib": round(peak / 2**20),
         "rc": rc,
+        "status": status,
         "load_avg": round(max(loads), 1) if loads else None,
-        "note": f"killed above {MAX_RSS_BYTES / 2**30:.0f} GiB RSS" if killed else "",
+        "note": note,
     }
 
 
@@ -253,7 +287,11 @@ def run_one(
             nodes.extend(node_rows(target, {"size": size, "repeat": repeat, "step": step}))
         runs.append(row)
         on_step()
-        status = "ok" if measured["rc"] == 0 else f"FAILED rc={measured['rc']} {measured['note']}"
+        status = (
+            "ok"
+            if measured["rc"] == 0
+            else f"{measured['status'].upper()} rc={measured['rc']} {measured['note']}"
+        )
         print(
             f"[{size:>9,}] r{repeat} {step:<12} {measured['wall_s']:>8.1f} s  "
             f"{measured['peak_rss_mib']:>6} MiB  {status}",
@@ -335,6 +373,23 @@ def _ratio(runs: list[dict], size: int, num: str, den: str) -> float | None:
     return statistics.median(vals) if vals else None
 
 
+def _stopped(runs: list[dict], size: int, step: str) -> dict | None:
+    """The first repeat of a step stopped for memory or time (none if any repeat finished)."""
+    if _median(runs, size, step, "wall_s") is not None:
+        return None
+    rows = [
+        r
+        for r in runs
+        if r["size"] == size and r["step"] == step and r.get("status") in ("out_of_memory", "timeout")
+    ]
+    return rows[0] if rows else None
+
+
+def _stopped_cell(row: dict) -> str:
+    what = "out of memory" if row["status"] == "out_of_memory" else "timed out"
+    return f"{what} at {row['peak_rss_mib'] / 1024:.1f} GiB after {row['wall_s']:.0f} s"
+
+
 def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
     sizes = sorted({r["size"] for r in runs})
     lines = [
@@ -346,6 +401,11 @@ def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
         "| incremental / full | full vs previous size | max load avg (full) |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    if any(r.get("status") in ("out_of_memory", "timeout") for r in runs):
+        lines[0] += (
+            " A step stopped for memory (--max-rss-gib) or time (--step-timeout) shows where it was"
+            " stopped; a ratio against a stopped baseline is a lower bound (> x)."
+        )
     prev = None
     for s in sizes:
         full = _median(runs, s, "full", "wall_s")
@@ -355,12 +415,28 @@ def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
             _ratio(runs, s, "incremental", "full"),
         )
         scale = f"{full / prev:.1f}x" if prev and full else ""
+        base_cell = _fmt(_median(runs, s, "baseline", "wall_s"))
+        stopped = _stopped(runs, s, "baseline")
+        rb_cell, rs_cell = _fmt(rb, ".2f"), _fmt(rs, ".2f")
+        if stopped is not None:
+            # the baseline did not finish: its time so far bounds the ratios from below
+            base_cell = _stopped_cell(stopped)
+            bound = {
+                d: [
+                    stopped["wall_s"] / r["wall_s"]
+                    for r in runs
+                    if r["size"] == s and r["step"] == d and r["rc"] == 0 and r["repeat"] == stopped["repeat"]
+                ]
+                for d in ("full", "scoped")
+            }
+            rb_cell = f"> {bound['full'][0]:.2f}" if bound["full"] else rb_cell
+            rs_cell = f"> {bound['scoped'][0]:.2f}" if bound["scoped"] else rs_cell
         lines.append(
             f"| {s:,} | {_fmt(full)} | {_fmt(_median(runs, s, 'full', 'peak_rss_mib'), '.0f')} "
             f"| {_fmt(_median(runs, s, 'scoped', 'wall_s'))} "
-            f"| {_fmt(_median(runs, s, 'baseline', 'wall_s'))} "
+            f"| {base_cell} "
             f"| {_fmt(_median(runs, s, 'baseline', 'peak_rss_mib'), '.0f')} "
-            f"| {_fmt(rb, '.2f')} | {_fmt(rs, '.2f')} "
+            f"| {rb_cell} | {rs_cell} "
             f"| {_fmt(_median(runs, s, 'incremental', 'wall_s'))} "
             f"| {'n/a' if ri is None else f'{100 * ri:.1f}%'} "
             f"| {scale} | {_fmt(_median(runs, s, 'full', 'load_avg'))} |"
@@ -439,6 +515,9 @@ def read_csv(path: Path) -> list[dict]:
         for k in ("wall_s", "execution_time_s", "dbt_elapsed_s", "load_avg"):
             if r.get(k) not in (None, ""):
                 r[k] = float(r[k])
+        if "rc" in r and not r.get("status"):  # runs CSVs written before the status column
+            killed = "killed above" in (r.get("note") or "")
+            r["status"] = "ok" if r["rc"] == 0 else ("out_of_memory" if killed else "failed")
     return rows
 
 
@@ -487,7 +566,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results-dir", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
     ap.add_argument(
-        "--max-rss-gib", type=float, default=16.0, help="kill a step whose process tree passes this"
+        "--max-rss-gib",
+        type=float,
+        default=16.0,
+        help="stop a step whose process tree passes this RSS (recorded as out of memory)",
+    )
+    ap.add_argument(
+        "--step-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop a step running longer than this (recorded as timed out, with its RSS)",
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     ap.add_argument(
@@ -500,8 +589,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.report_from:
         return report_from(args)
-    global MAX_RSS_BYTES
+    global MAX_RSS_BYTES, STEP_TIMEOUT_S
     MAX_RSS_BYTES = int(args.max_rss_gib * 2**30)
+    STEP_TIMEOUT_S = args.step_timeout
 
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     args.results_dir.mkdir(parents=True, exist_ok=True)

@@ -2,16 +2,29 @@
     Landing of raw files (DuckDB only).
 
     `land_raw_files()` runs as an on-run-start hook. For every source table whose YAML carries
-    `meta.raw_file`, it reads the matching files from the raw folder (see docs/data_contract.md)
-    into a table `<raw_schema>.<identifier>`: every declared column as text, plus
-    `_source_file`, `_source_row` (1-based position of the row among the file's parsed rows) and
-    `_loaded_at`. Lines the CSV reader cannot parse (wrong column count, bad encoding, ...) go to
-    `<identifier>__rejects` with the reader's error, so no raw line is lost without a trace.
+    `meta.raw_file`, it makes the matching files from the raw folder (see docs/data_contract.md)
+    readable as `<raw_schema>.<identifier>`: every declared column as text, plus `_source_file`,
+    `_source_row` (1-based position of the row among the file's parsed rows) and `_loaded_at`.
+
+    How (issue 7, docs/benchmarks.md "Landing at 1M"):
+      - CSV files are read once and inserted into the table `<identifier>__csv_rows`. Lines the
+        CSV reader cannot parse (wrong column count, bad encoding, ...) go to
+        `<identifier>__rejects` with the reader's error, so no raw line is lost without a trace.
+      - Parquet files are not copied ("zero-copy" landing): the hook checks their columns and
+        records them in the ledger, and `<identifier>` is a VIEW: the CSV rows table union all
+        one `read_parquet(file, file_row_number = true)` branch per landed Parquet file, each
+        column cast to varchar, `_source_file` and `_loaded_at` as constants of the branch. A
+        filter on `_source_file` (incremental staging) thus skips whole files without scanning
+        them (DuckDB still reads each file's footer when it binds the view). Copying 110M web events of the 1M dataset into DuckDB took minutes; the view costs
+        nothing at landing and a few seconds per full scan.
+      The view reads the files at query time: a landed Parquet file must stay in place (as it
+      is, or the next run re-lands it) until the build has read it, and a relative raw path
+      resolves against the working directory, as it does for the hook.
 
     Loading is incremental by file: a ledger `_audience_files` remembers each file's size and
-    modification time; only new or changed files are read, files that disappeared are unloaded.
-    `--full-refresh` reloads everything. On other adapters the hook does nothing: the sources are
-    tables loaded by your EL tool.
+    modification time; only new or changed files are read, files that disappeared are unloaded,
+    and the view is rebuilt from the ledger on every run. `--full-refresh` reloads everything.
+    On other adapters the hook does nothing: the sources are tables loaded by your EL tool.
 -#}
 
 {% macro land_raw_files() %}
@@ -23,8 +36,10 @@
     {% do run_query(
         'create table if not exists ' ~ raw_schema ~ '._audience_files ('
         ~ 'source_table varchar, file_path varchar, file_size bigint, modified_at timestamp, '
-        ~ 'rows_loaded bigint, rows_rejected bigint, loaded_at timestamp)'
+        ~ 'rows_loaded bigint, rows_rejected bigint, loaded_at timestamp, select_list varchar)'
     ) %}
+    {#- ledgers written before zero-copy Parquet landing lack the column of the view's branch -#}
+    {% do run_query('alter table ' ~ raw_schema ~ '._audience_files add column if not exists select_list varchar') %}
     {% for src in graph.sources.values() if src.meta.get('raw_file') %}
         {% do _land_raw_source(src, raw_schema) %}
     {% endfor %}
@@ -41,6 +56,7 @@
 {% macro _land_raw_source(src, raw_schema) %}
     {% set stem = src.meta['raw_file'] %}
     {% set relation = raw_schema ~ '.' ~ src.identifier %}
+    {% set rows_table = raw_schema ~ '.' ~ src.identifier ~ '__csv_rows' %}
     {% set rejects = raw_schema ~ '.' ~ src.identifier ~ '__rejects' %}
     {% set declared = src.columns.keys() | list %}
     {% set required = [] %}
@@ -53,18 +69,24 @@
     {#- files present now -#}
     {% set present = _glob_files(base, stem) %}
 
-    {#- (re)create the landing tables when missing, on --full-refresh, or when the contract changed -#}
+    {#- (re)create the landing tables when missing, on --full-refresh, when the contract changed,
+        or when raw.<identifier> is still the table of the copy-everything landing -#}
     {% set col_defs = [] %}
     {% for name in declared %}{% do col_defs.append(adapter.quote(name) ~ ' varchar') %}{% endfor %}
-    {% set ddl = 'create table ' ~ relation ~ ' (' ~ col_defs | join(', ')
+    {% set ddl = 'create table ' ~ rows_table ~ ' (' ~ col_defs | join(', ')
         ~ ', _source_file varchar, _source_row bigint, _loaded_at timestamp)' %}
     {% set existing_cols = run_query(
         "select column_name from information_schema.columns where table_schema = '" ~ raw_schema
-        ~ "' and table_name = '" ~ src.identifier ~ "' order by ordinal_position"
+        ~ "' and table_name = '" ~ src.identifier ~ "__csv_rows' order by ordinal_position"
     ).columns[0].values() | list %}
+    {% set old_table = run_query(
+        "select count(*) from information_schema.tables where table_schema = '" ~ raw_schema
+        ~ "' and table_name = '" ~ src.identifier ~ "' and table_type = 'BASE TABLE'"
+    ).columns[0].values()[0] %}
     {% set expected_cols = declared + ['_source_file', '_source_row', '_loaded_at'] %}
-    {% if flags.FULL_REFRESH or existing_cols != expected_cols %}
-        {% do run_query('drop table if exists ' ~ relation) %}
+    {% if flags.FULL_REFRESH or existing_cols != expected_cols or old_table > 0 %}
+        {% do run_query(('drop table ' if old_table > 0 else 'drop view if exists ') ~ relation) %}
+        {% do run_query('drop table if exists ' ~ rows_table) %}
         {% do run_query(ddl) %}
         {% do run_query('drop table if exists ' ~ rejects) %}
         {% do run_query("delete from " ~ raw_schema ~ "._audience_files where source_table = '" ~ label ~ "'") %}
@@ -86,7 +108,7 @@
 
     {#- unload files that vanished or changed -#}
     {% for path in ledger.keys() if now.get(path) != ledger[path] %}
-        {% do _unload_file(relation, rejects, raw_schema, label, path) %}
+        {% do _unload_file(rows_table, rejects, raw_schema, label, path) %}
     {% endfor %}
 
     {% if present | length == 0 and src.meta.get('required') %}
@@ -99,8 +121,26 @@
 
     {#- load new or changed files -#}
     {% for f in present if ledger.get(f[0]) != now[f[0]] %}
-        {% do _load_file(src, relation, rejects, raw_schema, label, f, declared, required, loop.index) %}
+        {% do _load_file(src, rows_table, rejects, raw_schema, label, f, declared, required, loop.index) %}
     {% endfor %}
+
+    {#- the raw relation: CSV rows plus one branch per landed Parquet file (see the header) -#}
+    {% set parts = ['select * from ' ~ rows_table] %}
+    {% set branches = run_query(
+        "select file_path, select_list, cast(loaded_at as varchar) from " ~ raw_schema
+        ~ "._audience_files where source_table = '" ~ label ~ "' and select_list is not null"
+        ~ " order by file_path"
+    ) %}
+    {% for r in branches %}
+        {% set p = r[0] | replace("'", "''") %}
+        {% do parts.append(
+            'select ' ~ r[1] ~ ", cast('" ~ p ~ "' as varchar) as _source_file, "
+            ~ 'cast(file_row_number + 1 as bigint) as _source_row, '
+            ~ "cast('" ~ r[2] ~ "' as timestamp) as _loaded_at from read_parquet('" ~ p
+            ~ "', file_row_number = true)"
+        ) %}
+    {% endfor %}
+    {% do run_query('create or replace view ' ~ relation ~ ' as ' ~ parts | join(' union all ')) %}
 {% endmacro %}
 
 
@@ -199,18 +239,18 @@
                 {% do select_list.append('cast(null as varchar)') %}
             {% endif %}
         {% endfor %}
-        {#- Parquet: the reader's own row number (0-based) is ~30% faster than `with ordinality`,
-            which serialises the scan (issue 7, docs/benchmarks.md); same 1-based positions -#}
         {% if is_parquet %}
-            {% set row_expr, from_clause = 'file_row_number + 1', "read_parquet('" ~ p ~ "', file_row_number = true)" %}
+            {#- zero-copy: the view reads the file; the ledger keeps the branch's column list -#}
+            {% set select_sql = [] %}
+            {% for c in declared %}
+                {% do select_sql.append(select_list[loop.index0] ~ ' as ' ~ adapter.quote(c)) %}
+            {% endfor %}
+            {% set branch = select_sql | join(', ') %}
         {% else %}
-            {% set row_expr, from_clause = 'ordinality', reader ~ ' with ordinality' %}
-        {% endif %}
-        {% do run_query(
-            'insert into ' ~ relation ~ ' select ' ~ select_list | join(', ') ~ ", '" ~ p
-            ~ "', " ~ row_expr ~ ', current_timestamp from ' ~ from_clause
-        ) %}
-        {% if not is_parquet %}
+            {% do run_query(
+                'insert into ' ~ relation ~ ' select ' ~ select_list | join(', ') ~ ", '" ~ p
+                ~ "', ordinality, current_timestamp from " ~ reader ~ ' with ordinality'
+            ) %}
             {% do run_query(
                 'insert into ' ~ rejects ~ " select '" ~ p ~ "', line, cast(error_type as varchar), "
                 ~ 'error_message, csv_line, current_timestamp from ' ~ rj
@@ -219,10 +259,17 @@
             {% do run_query('drop table if exists ' ~ rj ~ '_scan') %}
         {% endif %}
     {% endif %}
+    {#- rows of a Parquet file: its footer's count (read_parquet's count(*) reads only metadata) -#}
+    {% if is_parquet and f[1] != 0 %}
+        {% set rows_sql = "(select count(*) from read_parquet('" ~ p ~ "'))" %}
+    {% else %}
+        {% set rows_sql = "(select count(*) from " ~ relation ~ " where _source_file = '" ~ p ~ "')" %}
+    {% endif %}
     {% do run_query(
         'insert into ' ~ raw_schema ~ "._audience_files select '" ~ label ~ "', '" ~ p ~ "', "
         ~ f[1] ~ ", cast('" ~ f[2] ~ "' as timestamp), "
-        ~ "(select count(*) from " ~ relation ~ " where _source_file = '" ~ p ~ "'), "
-        ~ "(select count(*) from " ~ rejects ~ " where _source_file = '" ~ p ~ "'), current_timestamp"
+        ~ rows_sql ~ ", "
+        ~ "(select count(*) from " ~ rejects ~ " where _source_file = '" ~ p ~ "'), current_timestamp, "
+        ~ ("'" ~ (branch | replace("'", "''")) ~ "'" if is_parquet and f[1] != 0 else 'null')
     ) %}
 {% endmacro %}

@@ -1,0 +1,105 @@
+"""The benchmark runner's memory cap and step timeout (benchmarks/run_benchmarks.py, issue 7).
+
+A step that passes the RSS cap or the time limit is stopped and recorded as such, with the RSS
+and the seconds at which it was stopped, and the report says so instead of a bare failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("run_benchmarks", ROOT / "benchmarks" / "run_benchmarks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_step_above_the_memory_cap_is_stopped_and_recorded(bench, tmp_path):
+    # allocates ~600 MiB and holds it; the cap is 200 MiB
+    cmd = [
+        sys.executable,
+        "-c",
+        "import time; b = bytearray(600 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(30)",
+    ]
+    got = bench.run_measured(cmd, {}, tmp_path / "oom.log", interval=0.05, max_rss_bytes=200 * 2**20)
+    assert got["status"] == "out_of_memory"
+    assert got["rc"] != 0
+    assert got["wall_s"] < 25
+    assert got["note"].startswith("out of memory: stopped at ")
+    assert "(cap 0.195312 GiB)" in got["note"] and got["note"].endswith(" s")
+    assert got["peak_rss_mib"] > 200
+
+
+def test_a_step_over_the_time_limit_is_stopped_and_recorded(bench, tmp_path):
+    cmd = [sys.executable, "-c", "import time; time.sleep(30)"]
+    got = bench.run_measured(cmd, {}, tmp_path / "slow.log", interval=0.05, timeout_s=1.0)
+    assert got["status"] == "timeout"
+    assert got["rc"] != 0
+    assert 1.0 <= got["wall_s"] < 25
+    assert got["note"].startswith("timed out: stopped after ")
+
+
+def test_a_finished_step_is_ok(bench, tmp_path):
+    got = bench.run_measured([sys.executable, "-c", "print(1)"], {}, tmp_path / "ok.log", timeout_s=60)
+    assert (got["status"], got["rc"], got["note"]) == ("ok", 0, "")
+
+
+def test_report_shows_a_stopped_baseline_and_a_lower_bound(bench, tmp_path):
+    runs = [
+        {
+            "size": 1000,
+            "repeat": 1,
+            "step": "full",
+            "wall_s": 100.0,
+            "peak_rss_mib": 4000,
+            "rc": 0,
+            "status": "ok",
+            "load_avg": 2.0,
+            "note": "",
+        },
+        {
+            "size": 1000,
+            "repeat": 1,
+            "step": "baseline",
+            "wall_s": 250.0,
+            "peak_rss_mib": 16500,
+            "rc": -9,
+            "status": "out_of_memory",
+            "load_avg": 2.0,
+            "note": "out of memory: stopped at 16.1 GiB RSS (cap 16 GiB) after 250 s",
+        },
+    ]
+    path = tmp_path / "20260101T000000_runs.csv"
+    bench.write_csv(path, runs)
+    back = bench.read_csv(path)
+    table = bench.markdown(
+        back, [], {"stamp": "x", "machine": "m", "format": "parquet", "threads": 2, "repeats": 1}
+    )
+    row = next(line for line in table.splitlines() if line.startswith("| 1,000 "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[4] == "out of memory at 16.1 GiB after 250 s"
+    assert cells[6] == "> 2.50"
+    assert "out of memory: stopped at 16.1 GiB RSS" in table
+
+
+def test_old_runs_csv_without_status_still_renders(bench, tmp_path):
+    path = tmp_path / "20250101T000000_runs.csv"
+    path.write_text(
+        "size,repeat,step,wall_s,peak_rss_mib,rc,load_avg,note\n"
+        "1000,1,full,100.0,4000,0,2.0,\n"
+        "1000,1,baseline,300.0,20000,-9,2.0,killed above 16 GiB RSS\n"
+    )
+    rows = bench.read_csv(path)
+    assert [r["status"] for r in rows] == ["ok", "out_of_memory"]
+    assert "out of memory at 19.5 GiB after 300 s" in bench.markdown(
+        rows, [], {"stamp": "x", "machine": "m", "format": "parquet", "threads": 2, "repeats": 1}
+    )
