@@ -232,20 +232,30 @@ web_sessions_90d as (
     group by as_of_date, person_id, session_id
 ),
 
-web_rollup as (
+{#- only the 90 days before a cutoff feed the windowed counts; the last visit looks at all days -#}
+web_window_rollup as (
     select
         as_of_date,
         person_id,
         count(distinct case when event_date >= since_30d_date then session_id end) as sessions_30d,
-        count(distinct case when event_date >= since_90d_date then session_id end) as sessions_90d,
+        count(distinct session_id) as sessions_90d,
         sum(case when event_date >= since_30d_date then page_views else 0 end) as page_views_30d,
-        sum(case when event_date >= since_90d_date then page_views else 0 end) as page_views_90d,
+        sum(page_views) as page_views_90d,
         sum(case when event_date >= since_30d_date then product_views else 0 end) as product_views_30d,
-        sum(case when event_date >= since_90d_date then product_views else 0 end) as product_views_90d,
-        sum(case when event_date >= since_90d_date then add_to_carts else 0 end) as add_to_cart_90d,
-        max(last_event_at) as last_visit_at
+        sum(product_views) as product_views_90d,
+        sum(add_to_carts) as add_to_cart_90d
     from web_days_by_cutoff
+    where event_date >= since_90d_date
     group by as_of_date, person_id
+),
+
+web_rollup as (
+    select
+        web_days_by_cutoff.as_of_date,
+        web_days_by_cutoff.person_id,
+        max(web_days_by_cutoff.last_event_at) as last_visit_at
+    from web_days_by_cutoff
+    group by web_days_by_cutoff.as_of_date, web_days_by_cutoff.person_id
 ),
 
 abandonment_rollup as (
@@ -409,13 +419,13 @@ joined as (
         crm_rollup.person_id is not null as has_crm_record,
         coalesce(customer_id_counts.customer_id_count, 0) as customer_id_count,
         crm_rollup.signup_at,
-        coalesce(web_rollup.sessions_30d, 0) as sessions_30d,
-        coalesce(web_rollup.sessions_90d, 0) as sessions_90d,
-        coalesce(web_rollup.page_views_30d, 0) as page_views_30d,
-        coalesce(web_rollup.page_views_90d, 0) as page_views_90d,
-        coalesce(web_rollup.product_views_30d, 0) as product_views_30d,
-        coalesce(web_rollup.product_views_90d, 0) as product_views_90d,
-        coalesce(web_rollup.add_to_cart_90d, 0) as add_to_cart_90d,
+        coalesce(web_window_rollup.sessions_30d, 0) as sessions_30d,
+        coalesce(web_window_rollup.sessions_90d, 0) as sessions_90d,
+        coalesce(web_window_rollup.page_views_30d, 0) as page_views_30d,
+        coalesce(web_window_rollup.page_views_90d, 0) as page_views_90d,
+        coalesce(web_window_rollup.product_views_30d, 0) as product_views_30d,
+        coalesce(web_window_rollup.product_views_90d, 0) as product_views_90d,
+        coalesce(web_window_rollup.add_to_cart_90d, 0) as add_to_cart_90d,
         coalesce(abandonment_rollup.cart_abandonments_90d, 0) as cart_abandonments_90d,
         web_rollup.last_visit_at,
         coalesce(email_rollup.emails_received, 0) as emails_received,
@@ -440,6 +450,9 @@ joined as (
     left join web_rollup
         on population.as_of_date = web_rollup.as_of_date
         and population.person_id = web_rollup.person_id
+    left join web_window_rollup
+        on population.as_of_date = web_window_rollup.as_of_date
+        and population.person_id = web_window_rollup.person_id
     left join abandonment_rollup
         on population.as_of_date = abandonment_rollup.as_of_date
         and population.person_id = abandonment_rollup.person_id
