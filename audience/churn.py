@@ -967,11 +967,16 @@ def feature_contributions(
     """
     X = np.asarray(X, dtype=np.float64)
     base = predict(X)
-    out = np.empty_like(X)
+    out = np.zeros_like(X)
     for j in range(X.shape[1]):
-        Xj = X.copy()
+        # rows already at the baseline value would be predicted unchanged (contribution 0):
+        # only the others are predicted again (issue 7: count features are mostly at their median)
+        changed = ~((X[:, j] == baseline[j]) | (np.isnan(X[:, j]) & np.isnan(baseline[j])))
+        if not changed.any():
+            continue
+        Xj = X[changed].copy()
         Xj[:, j] = baseline[j]
-        out[:, j] = base - predict(Xj)
+        out[changed, j] = base[changed] - predict(Xj)
     return out
 
 

@@ -1,15 +1,24 @@
 {#-
-    customer_activity_features(as_of_expr): a select statement with one row per person and the
-    behaviour and purchase rollups of that person as of the date `as_of_expr` (any SQL date
-    expression: as_of_date(), a literal, a scalar subquery). Only data known by the end of that
-    day counts (event_at < as_of_expr + 1 day), so the same call on the same data always gives
-    the same rows and nothing later leaks in. customer_profiles uses it (through
-    int_customer_activity) with as_of_date(); the churn model calls it with earlier cutoffs.
+    customer_activity_features(as_of_expr): a select statement with one row per person and as-of
+    date and the behaviour and purchase rollups of that person as of that date. `as_of_expr` is
+    one SQL date expression (as_of_date(), a literal, a scalar subquery) or a list of them: the
+    rows of every date are computed in one statement, so the work that does not depend on the
+    date (resolving email events, order lines and web events to people, rolling web events up
+    per person, session and day) is done once however many dates are asked for (int_churn_examples asks
+    for three). Only data known by the end of a day counts (event_at < as_of + 1 day), so the
+    same call on the same data always gives the same rows and nothing later leaks in.
+    customer_profiles uses it (through int_customer_activity) with as_of_date(); the churn
+    model calls it with earlier cutoffs. Equal dates in the list give one set of rows.
 
     Population: people with a clean CRM record that signed up by then (or has no signup date)
     or with at least one clean order placed by then. People are the components of
     int_identities_stitched, so every account, email and device of a person counts for them,
     including browsing before login.
+
+    Exactness of the shortcuts: every window bound is a midnight (the day after the as-of date,
+    30 and 90 days before it), so web events rolled up per person, session and calendar day give
+    the same counts, distinct sessions and last visit as the events; an email campaign counts
+    for a date when the person's first event of that kind for it came before the bound.
 
     Columns (definitions in models/marts/customers/customer_profiles.md):
       person_id, as_of_date, has_crm_record, customer_id_count, signup_at,
@@ -21,11 +30,10 @@
       categories_bought, favourite_category
 -#}
 {% macro customer_activity_features(as_of_expr) %}
+{%- set as_of_exprs = [as_of_expr] if as_of_expr is string else as_of_expr -%}
 {%- set ts_type = api.Column.translate_type('timestamp') -%}
-{%- set as_of_day = 'cast(' ~ as_of_expr ~ ' as date)' -%}
-{%- set cutoff = dbt.dateadd('day', 1, 'cast(' ~ as_of_day ~ ' as ' ~ ts_type ~ ')') -%}
-{%- set since_30d = dbt.dateadd('day', -30, cutoff) -%}
-{%- set since_90d = dbt.dateadd('day', -90, cutoff) -%}
+{%- set date_type = api.Column.translate_type('date') -%}
+{%- set cutoff = dbt.dateadd('day', 1, 'cast(as_of_date as ' ~ ts_type ~ ')') -%}
 with
 
 identities as (
@@ -56,6 +64,26 @@ clean_survey_responses as (
     select * from {{ ref('int_survey_responses_deduplicated') }}
 ),
 
+{#- ---------- the as-of dates and their bounds (all midnights) -#}
+as_of_dates as (
+    {% for expr in as_of_exprs %}
+    select cast({{ expr }} as {{ date_type }}) as as_of_date
+    {{ 'union' if not loop.last }}
+    {% endfor %}
+),
+
+cutoffs as (
+    select
+        as_of_date,
+        {{ cutoff }} as cutoff_at,
+        {{ dbt.dateadd('day', -30, cutoff) }} as since_30d_at,
+        {{ dbt.dateadd('day', -90, cutoff) }} as since_90d_at,
+        cast({{ cutoff }} as {{ date_type }}) as cutoff_date,
+        cast({{ dbt.dateadd('day', -30, cutoff) }} as {{ date_type }}) as since_30d_date,
+        cast({{ dbt.dateadd('day', -90, cutoff) }} as {{ date_type }}) as since_90d_date
+    from as_of_dates
+),
+
 customer_people as (
     select
         identifier as customer_id,
@@ -82,18 +110,21 @@ email_people as (
 
 person_customers as (
     select
+        cutoffs.as_of_date,
         customer_people.person_id,
         crm_customers.customer_id,
         crm_customers.signup_at
     from crm_customers
     inner join customer_people
         on crm_customers.customer_id = customer_people.customer_id
-    where crm_customers.signup_at is null
-        or crm_customers.signup_at < {{ cutoff }}
+    inner join cutoffs
+        on crm_customers.signup_at is null
+        or crm_customers.signup_at < cutoffs.cutoff_at
 ),
 
 person_orders as (
     select
+        cutoffs.as_of_date,
         clean_orders.person_id,
         clean_orders.order_id,
         clean_orders.order_status,
@@ -101,8 +132,9 @@ person_orders as (
         clean_orders.discount_amount,
         clean_orders.ordered_at
     from clean_orders
-    where clean_orders.ordered_at < {{ cutoff }}
-        and clean_orders.person_id is not null
+    inner join cutoffs
+        on clean_orders.ordered_at < cutoffs.cutoff_at
+    where clean_orders.person_id is not null
 ),
 
 completed_orders as (
@@ -111,30 +143,33 @@ completed_orders as (
 ),
 
 population as (
-    select person_id from person_customers
+    select as_of_date, person_id from person_customers
     union
-    select person_id from person_orders
+    select as_of_date, person_id from person_orders
 ),
 
 customer_id_counts as (
     select
+        population.as_of_date,
         customer_people.person_id,
         count(distinct customer_people.customer_id) as customer_id_count
     from customer_people
     inner join population
         on customer_people.person_id = population.person_id
-    group by customer_people.person_id
+    group by population.as_of_date, customer_people.person_id
 ),
 
 crm_rollup as (
     select
+        as_of_date,
         person_id,
         min(signup_at) as signup_at
     from person_customers
-    group by person_id
+    group by as_of_date, person_id
 ),
 
-{#- ---------- web behaviour: an event belongs to the person of its customer_id, else of its device -#}
+{#- ---------- web behaviour: an event belongs to the person of its customer_id, else of its device;
+    rolled up once per person, session and day, then per as-of date -#}
 web_events as (
     select
         coalesce(by_customer.person_id, by_device.person_id) as person_id,
@@ -146,101 +181,177 @@ web_events as (
         on clean_web_events.customer_id = by_customer.customer_id
     left join anonymous_people as by_device
         on clean_web_events.anonymous_id = by_device.anonymous_id
-    where clean_web_events.event_at < {{ cutoff }}
+    where clean_web_events.event_at < (select max(cutoff_at) from cutoffs)
+),
+
+web_session_days as (
+    select
+        person_id,
+        session_id,
+        cast(event_at as {{ date_type }}) as event_date,
+        sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
+        sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
+        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
+        max(case when event_type = 'add_to_cart' then 1 else 0 end) as has_add_to_cart,
+        max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase,
+        max(event_at) as last_event_at
+    from web_events
+    where person_id is not null
+    group by person_id, session_id, cast(event_at as {{ date_type }})
+),
+
+web_days_by_cutoff as (
+    select
+        cutoffs.as_of_date,
+        cutoffs.since_30d_date,
+        cutoffs.since_90d_date,
+        web_session_days.person_id,
+        web_session_days.session_id,
+        web_session_days.event_date,
+        web_session_days.page_views,
+        web_session_days.product_views,
+        web_session_days.add_to_carts,
+        web_session_days.has_add_to_cart,
+        web_session_days.has_purchase,
+        web_session_days.last_event_at
+    from web_session_days
+    inner join cutoffs
+        on web_session_days.event_date < cutoffs.cutoff_date
 ),
 
 web_sessions_90d as (
     select
+        as_of_date,
         person_id,
         session_id,
-        max(case when event_type = 'add_to_cart' then 1 else 0 end) as has_add_to_cart,
-        max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase
-    from web_events
-    where event_at >= {{ since_90d }}
+        max(has_add_to_cart) as has_add_to_cart,
+        max(has_purchase) as has_purchase
+    from web_days_by_cutoff
+    where event_date >= since_90d_date
         and session_id is not null
-    group by person_id, session_id
+    group by as_of_date, person_id, session_id
+),
+
+{#- only the 90 days before a cutoff feed the windowed counts; the last visit looks at all days -#}
+web_window_rollup as (
+    select
+        as_of_date,
+        person_id,
+        count(distinct case when event_date >= since_30d_date then session_id end) as sessions_30d,
+        count(distinct session_id) as sessions_90d,
+        sum(case when event_date >= since_30d_date then page_views else 0 end) as page_views_30d,
+        sum(page_views) as page_views_90d,
+        sum(case when event_date >= since_30d_date then product_views else 0 end) as product_views_30d,
+        sum(product_views) as product_views_90d,
+        sum(add_to_carts) as add_to_cart_90d
+    from web_days_by_cutoff
+    where event_date >= since_90d_date
+    group by as_of_date, person_id
 ),
 
 web_rollup as (
     select
-        person_id,
-        count(distinct case when event_at >= {{ since_30d }} then session_id end) as sessions_30d,
-        count(distinct case when event_at >= {{ since_90d }} then session_id end) as sessions_90d,
-        sum(case when event_type = 'page_view' and event_at >= {{ since_30d }} then 1 else 0 end) as page_views_30d,
-        sum(case when event_type = 'page_view' and event_at >= {{ since_90d }} then 1 else 0 end) as page_views_90d,
-        sum(case when event_type = 'product_view' and event_at >= {{ since_30d }} then 1 else 0 end) as product_views_30d,
-        sum(case when event_type = 'product_view' and event_at >= {{ since_90d }} then 1 else 0 end) as product_views_90d,
-        sum(case when event_type = 'add_to_cart' and event_at >= {{ since_90d }} then 1 else 0 end) as add_to_cart_90d,
-        max(event_at) as last_visit_at
-    from web_events
-    where person_id is not null
-    group by person_id
+        web_days_by_cutoff.as_of_date,
+        web_days_by_cutoff.person_id,
+        max(web_days_by_cutoff.last_event_at) as last_visit_at
+    from web_days_by_cutoff
+    group by web_days_by_cutoff.as_of_date, web_days_by_cutoff.person_id
 ),
 
 abandonment_rollup as (
     select
+        as_of_date,
         person_id,
         sum(case when has_add_to_cart = 1 and has_purchase = 0 then 1 else 0 end) as cart_abandonments_90d
     from web_sessions_90d
-    where person_id is not null
-    group by person_id
+    group by as_of_date, person_id
 ),
 
-{#- ---------- email engagement: by customer_id, else by recipient address -#}
+{#- ---------- email engagement: by customer_id, else by recipient address; one row per person,
+    campaign and kind of event with its first time, so a plain count is the distinct count -#}
 email_events as (
     select
         coalesce(by_customer.person_id, by_email.person_id) as person_id,
         coalesce(clean_email_events.campaign_id, clean_email_events.email_event_id) as campaign_key,
-        clean_email_events.event_type
+        case
+            when clean_email_events.event_type in ('sent', 'delivered') then 'received'
+            when clean_email_events.event_type = 'open' then 'opened'
+            when clean_email_events.event_type = 'click' then 'clicked'
+        end as event_kind,
+        clean_email_events.event_at
     from clean_email_events
     left join customer_people as by_customer
         on clean_email_events.customer_id = by_customer.customer_id
     left join email_people as by_email
         on clean_email_events.email = by_email.email
-    where clean_email_events.event_at < {{ cutoff }}
+    where clean_email_events.event_at < (select max(cutoff_at) from cutoffs)
+),
+
+email_campaigns as (
+    select
+        person_id,
+        campaign_key,
+        event_kind,
+        min(event_at) as first_event_at
+    from email_events
+    where person_id is not null
+        and event_kind is not null
+    group by person_id, campaign_key, event_kind
 ),
 
 email_rollup as (
     select
-        person_id,
-        count(distinct case when event_type in ('sent', 'delivered') then campaign_key end) as emails_received,
-        count(distinct case when event_type = 'open' then campaign_key end) as emails_opened,
-        count(distinct case when event_type = 'click' then campaign_key end) as emails_clicked
-    from email_events
-    where person_id is not null
-    group by person_id
+        cutoffs.as_of_date,
+        email_campaigns.person_id,
+        count(case when email_campaigns.event_kind = 'received' then email_campaigns.campaign_key end) as emails_received,
+        count(case when email_campaigns.event_kind = 'opened' then email_campaigns.campaign_key end) as emails_opened,
+        count(case when email_campaigns.event_kind = 'clicked' then email_campaigns.campaign_key end) as emails_clicked
+    from email_campaigns
+    inner join cutoffs
+        on email_campaigns.first_event_at < cutoffs.cutoff_at
+    group by cutoffs.as_of_date, email_campaigns.person_id
 ),
 
 {#- ---------- surveys: the latest answer given by then -#}
 survey_answers as (
     select
+        cutoffs.as_of_date,
         coalesce(by_customer.person_id, by_email.person_id) as person_id,
         clean_survey_responses.response_id,
         clean_survey_responses.nps_score,
         clean_survey_responses.satisfaction_score,
         clean_survey_responses.submitted_at
     from clean_survey_responses
+    inner join cutoffs
+        on clean_survey_responses.submitted_at < cutoffs.cutoff_at
     left join customer_people as by_customer
         on clean_survey_responses.customer_id = by_customer.customer_id
     left join email_people as by_email
         on clean_survey_responses.email = by_email.email
-    where clean_survey_responses.submitted_at < {{ cutoff }}
 ),
 
 latest_nps as (
     select
+        as_of_date,
         person_id,
         nps_score,
-        row_number() over (partition by person_id order by submitted_at desc, response_id desc) as answer_rank
+        row_number() over (
+            partition by as_of_date, person_id
+            order by submitted_at desc, response_id desc
+        ) as answer_rank
     from survey_answers
     where nps_score is not null and person_id is not null
 ),
 
 latest_satisfaction as (
     select
+        as_of_date,
         person_id,
         satisfaction_score,
-        row_number() over (partition by person_id order by submitted_at desc, response_id desc) as answer_rank
+        row_number() over (
+            partition by as_of_date, person_id
+            order by submitted_at desc, response_id desc
+        ) as answer_rank
     from survey_answers
     where satisfaction_score is not null and person_id is not null
 ),
@@ -248,6 +359,7 @@ latest_satisfaction as (
 {#- ---------- purchases: completed orders placed by then -#}
 order_rollup as (
     select
+        as_of_date,
         person_id,
         count(*) as order_count,
         sum(order_total) as total_revenue,
@@ -255,29 +367,46 @@ order_rollup as (
         min(ordered_at) as first_order_at,
         max(ordered_at) as last_order_at
     from completed_orders
-    group by person_id
+    group by as_of_date, person_id
+),
+
+{#- order lines of completed orders, resolved to people once -#}
+completed_order_lines as (
+    select
+        clean_orders.person_id,
+        clean_orders.ordered_at,
+        clean_order_items.category,
+        clean_order_items.quantity,
+        clean_order_items.line_total
+    from clean_order_items
+    inner join clean_orders
+        on clean_order_items.order_id = clean_orders.order_id
+    where clean_order_items.category != 'unknown'
+        and clean_orders.order_status = 'completed'
+        and clean_orders.person_id is not null
 ),
 
 category_totals as (
     select
-        completed_orders.person_id,
-        clean_order_items.category,
-        sum(clean_order_items.quantity) as units,
-        sum(clean_order_items.line_total) as category_revenue
-    from clean_order_items
-    inner join completed_orders
-        on clean_order_items.order_id = completed_orders.order_id
-    where clean_order_items.category != 'unknown'
-    group by completed_orders.person_id, clean_order_items.category
+        cutoffs.as_of_date,
+        completed_order_lines.person_id,
+        completed_order_lines.category,
+        sum(completed_order_lines.quantity) as units,
+        sum(completed_order_lines.line_total) as category_revenue
+    from completed_order_lines
+    inner join cutoffs
+        on completed_order_lines.ordered_at < cutoffs.cutoff_at
+    group by cutoffs.as_of_date, completed_order_lines.person_id, completed_order_lines.category
 ),
 
 category_ranked as (
     select
+        as_of_date,
         person_id,
         category,
-        count(*) over (partition by person_id) as categories_bought,
+        count(*) over (partition by as_of_date, person_id) as categories_bought,
         row_number() over (
-            partition by person_id
+            partition by as_of_date, person_id
             order by units desc, category_revenue desc, category
         ) as category_rank
     from category_totals
@@ -286,16 +415,17 @@ category_ranked as (
 joined as (
     select
         population.person_id,
+        population.as_of_date,
         crm_rollup.person_id is not null as has_crm_record,
         coalesce(customer_id_counts.customer_id_count, 0) as customer_id_count,
         crm_rollup.signup_at,
-        coalesce(web_rollup.sessions_30d, 0) as sessions_30d,
-        coalesce(web_rollup.sessions_90d, 0) as sessions_90d,
-        coalesce(web_rollup.page_views_30d, 0) as page_views_30d,
-        coalesce(web_rollup.page_views_90d, 0) as page_views_90d,
-        coalesce(web_rollup.product_views_30d, 0) as product_views_30d,
-        coalesce(web_rollup.product_views_90d, 0) as product_views_90d,
-        coalesce(web_rollup.add_to_cart_90d, 0) as add_to_cart_90d,
+        coalesce(web_window_rollup.sessions_30d, 0) as sessions_30d,
+        coalesce(web_window_rollup.sessions_90d, 0) as sessions_90d,
+        coalesce(web_window_rollup.page_views_30d, 0) as page_views_30d,
+        coalesce(web_window_rollup.page_views_90d, 0) as page_views_90d,
+        coalesce(web_window_rollup.product_views_30d, 0) as product_views_30d,
+        coalesce(web_window_rollup.product_views_90d, 0) as product_views_90d,
+        coalesce(web_window_rollup.add_to_cart_90d, 0) as add_to_cart_90d,
         coalesce(abandonment_rollup.cart_abandonments_90d, 0) as cart_abandonments_90d,
         web_rollup.last_visit_at,
         coalesce(email_rollup.emails_received, 0) as emails_received,
@@ -312,32 +442,44 @@ joined as (
         category_ranked.category as favourite_category
     from population
     left join crm_rollup
-        on population.person_id = crm_rollup.person_id
+        on population.as_of_date = crm_rollup.as_of_date
+        and population.person_id = crm_rollup.person_id
     left join customer_id_counts
-        on population.person_id = customer_id_counts.person_id
+        on population.as_of_date = customer_id_counts.as_of_date
+        and population.person_id = customer_id_counts.person_id
     left join web_rollup
-        on population.person_id = web_rollup.person_id
+        on population.as_of_date = web_rollup.as_of_date
+        and population.person_id = web_rollup.person_id
+    left join web_window_rollup
+        on population.as_of_date = web_window_rollup.as_of_date
+        and population.person_id = web_window_rollup.person_id
     left join abandonment_rollup
-        on population.person_id = abandonment_rollup.person_id
+        on population.as_of_date = abandonment_rollup.as_of_date
+        and population.person_id = abandonment_rollup.person_id
     left join email_rollup
-        on population.person_id = email_rollup.person_id
+        on population.as_of_date = email_rollup.as_of_date
+        and population.person_id = email_rollup.person_id
     left join latest_nps
-        on population.person_id = latest_nps.person_id
+        on population.as_of_date = latest_nps.as_of_date
+        and population.person_id = latest_nps.person_id
         and latest_nps.answer_rank = 1
     left join latest_satisfaction
-        on population.person_id = latest_satisfaction.person_id
+        on population.as_of_date = latest_satisfaction.as_of_date
+        and population.person_id = latest_satisfaction.person_id
         and latest_satisfaction.answer_rank = 1
     left join order_rollup
-        on population.person_id = order_rollup.person_id
+        on population.as_of_date = order_rollup.as_of_date
+        and population.person_id = order_rollup.person_id
     left join category_ranked
-        on population.person_id = category_ranked.person_id
+        on population.as_of_date = category_ranked.as_of_date
+        and population.person_id = category_ranked.person_id
         and category_ranked.category_rank = 1
 ),
 
 features as (
     select
         person_id,
-        {{ as_of_day }} as as_of_date,
+        as_of_date,
         has_crm_record,
         customer_id_count,
         signup_at,
@@ -350,7 +492,7 @@ features as (
         add_to_cart_90d,
         cart_abandonments_90d,
         last_visit_at,
-        {{ dbt.datediff('last_visit_at', as_of_day, 'day') }} as days_since_last_visit,
+        {{ dbt.datediff('last_visit_at', 'as_of_date', 'day') }} as days_since_last_visit,
         emails_received,
         case
             when emails_received > 0 then least(1.0, emails_opened * 1.0 / emails_received)
@@ -367,11 +509,11 @@ features as (
         case when order_count > 0 then total_revenue / order_count end as avg_order_value,
         first_order_at,
         last_order_at,
-        {{ dbt.datediff('last_order_at', as_of_day, 'day') }} as recency_days,
-        {{ dbt.datediff('coalesce(first_order_at, signup_at)', as_of_day, 'day') }} as tenure_days,
+        {{ dbt.datediff('last_order_at', 'as_of_date', 'day') }} as recency_days,
+        {{ dbt.datediff('coalesce(first_order_at, signup_at)', 'as_of_date', 'day') }} as tenure_days,
         case
             when order_count > 0
-                then order_count * 30.0 / greatest({{ dbt.datediff('first_order_at', as_of_day, 'day') }}, 30)
+                then order_count * 30.0 / greatest({{ dbt.datediff('first_order_at', 'as_of_date', 'day') }}, 30)
             else 0.0
         end as purchase_frequency,
         case

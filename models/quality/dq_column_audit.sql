@@ -19,6 +19,9 @@ with
     select * from {{ ref(s.validated) }}
 ),
 
+{#- issue 7: sources without amount columns need no fences; without them the rows CTE has
+    one reader, so the database streams it instead of materialising all the source's rows -#}
+{% if s.amounts %}
 {{ cte }}_fences as (
     select
         {% for a in s.amounts %}
@@ -28,6 +31,7 @@ with
         count(*) as n_rows
     from {{ cte }}_rows
 ),
+{% endif %}
 
 {{ cte }}_stats as (
     select
@@ -54,7 +58,9 @@ with
         {% endfor %}
         count(distinct {{ s.key }}) as key__distinct
     from {{ cte }}_rows
+    {% if s.amounts -%}
     cross join {{ cte }}_fences
+    {%- endif %}
 ),
 
 {{ cte }}_columns as (

@@ -25,6 +25,7 @@ from audience.churn import (
     SkewedLog1p,
     churn_pipeline,
     compare_models,
+    feature_contributions,
     fit_final_and_score,
     score_metrics,
     top_decile_lift,
@@ -371,3 +372,31 @@ def test_missing_id_column_uses_the_index(frames) -> None:
     assert "id_column_missing" in diagnostics["flags"]
     assert scores["person_id"].tolist() == list(range(100, 2100))
     assert scores["churn_probability"].between(0, 1).all()
+
+
+def test_feature_contributions_predict_only_rows_away_from_the_baseline():
+    """Issue 7: rows already at the baseline value of a feature are not predicted again; the
+    contributions equal the naive definition (every row predicted with the feature replaced)."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 4))
+    X[:150, 1] = 0.0  # a count-like feature mostly at its median
+    X[:, 3] = np.nan  # a feature missing everywhere, baseline missing too
+    baseline = np.array([0.1, 0.0, -0.2, np.nan])
+    predicted_rows = []
+
+    def predict(A):
+        predicted_rows.append(A.shape[0])
+        z = 1.5 * A[:, 0] - 0.7 * A[:, 1] + 0.3 * A[:, 0] * A[:, 2] + np.nan_to_num(A[:, 3])
+        return 1 / (1 + np.exp(-z))
+
+    contrib = feature_contributions(predict, X, baseline)
+    naive = np.empty_like(X)
+    base = predict(X)
+    for j in range(X.shape[1]):
+        Xj = X.copy()
+        Xj[:, j] = baseline[j]
+        naive[:, j] = base - predict(Xj)
+    assert np.array_equal(contrib, naive)
+    # one full prediction, then 200 + 50 + 200 rows; nothing for the all-missing feature
+    assert predicted_rows[:4] == [200, 200, 50, 200]
+    assert np.all(contrib[:150, 1] == 0.0) and np.all(contrib[:, 3] == 0.0)

@@ -4,7 +4,9 @@
       train    features as of as_of - 2H, churned = no purchase in the H days after
       valid    features as of as_of - H,  churned = no purchase in the H days after (up to as_of)
       current  features as of as_of, to score (churned is null)
-    Only people who had bought before the respective date are included.
+    Only people who had bought before the respective date are included. One call of the macro
+    computes all three dates (issue 7: the joins of events to people are done once, not three
+    times).
 -#}
 {%- set horizon = var('churn_horizon_days') -%}
 {%- set cutoffs = {
@@ -19,44 +21,47 @@ purchases as (
     select * from {{ ref('int_clv_transactions') }}
 ),
 
-{% for sample_set, cutoff in cutoffs.items() %}
-features_{{ sample_set }} as (
-    select * from ({{ customer_activity_features(cutoff) }}) as f
+features as (
+    select * from ({{ customer_activity_features(cutoffs.values() | list) }}) as f
     where f.order_count >= 1
 ),
 
-examples_{{ sample_set }} as (
+sample_sets as (
+    {% for sample_set, cutoff in cutoffs.items() %}
     select
         '{{ sample_set }}' as sample_set,
         cast({{ cutoff }} as date) as cutoff_date,
+        cast({{ dbt.dateadd('day', horizon, cutoff) }} as date) as horizon_end_date
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
+),
+
+examples as (
+    select
+        sample_sets.sample_set,
+        sample_sets.cutoff_date,
         {% for feature in var('churn_features') %}
         cast(f.{{ feature }} as {{ type_double() }}) as {{ feature }},
         {% endfor %}
-        {% if sample_set == 'current' -%}
-        cast(null as {{ dbt.type_int() }}) as churned,
-        {%- else -%}
         case
+            when sample_sets.sample_set = 'current' then cast(null as {{ dbt.type_int() }})
             when exists (
                 select 1
                 from purchases as p
                 where p.person_id = f.person_id
-                  and p.purchase_date > cast({{ cutoff }} as date)
-                  and p.purchase_date <= cast({{ dbt.dateadd('day', horizon, cutoff) }} as date)
+                  and p.purchase_date > sample_sets.cutoff_date
+                  and p.purchase_date <= sample_sets.horizon_end_date
             ) then 0
             else 1
         end as churned,
-        {%- endif %}
         f.person_id
-    from features_{{ sample_set }} as f
+    from features as f
+    inner join sample_sets
+        on f.as_of_date = sample_sets.cutoff_date
 ),
-{% endfor %}
 
 final as (
-    select * from examples_train
-    union all
-    select * from examples_valid
-    union all
-    select * from examples_current
+    select * from examples
 )
 
 select * from final

@@ -75,7 +75,10 @@ session_events as (
     {%- endif %}
 ),
 
-sessions as (
+{#- issue 7: the distinct products per session are counted from the distinct
+    (session, event type, product) triples rather than with count(distinct) next to the other
+    session aggregates, which made one hash aggregate keep two distinct sets per session -#}
+session_rollup as (
     select
         session_key,
         max(session_id) as session_id,
@@ -84,14 +87,52 @@ sessions as (
         min(event_at) as session_started_at,
         max(event_at) as session_ended_at,
         sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
-        count(distinct case when event_type = 'product_view' then product_id end) as products_viewed,
         sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
-        count(distinct case when event_type = 'add_to_cart' then product_id end) as products_added,
         min(case when event_type = 'add_to_cart' then event_at end) as first_added_at,
         max(case when event_type = 'add_to_cart' then event_at end) as last_added_at,
         max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase
     from session_events
     group by session_key
+),
+
+session_products as (
+    select
+        session_key,
+        event_type,
+        product_id
+    from session_events
+    where event_type in ('product_view', 'add_to_cart')
+        and product_id is not null
+    group by session_key, event_type, product_id
+),
+
+session_product_counts as (
+    select
+        session_key,
+        sum(case when event_type = 'product_view' then 1 else 0 end) as products_viewed,
+        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as products_added
+    from session_products
+    group by session_key
+),
+
+sessions as (
+    select
+        session_rollup.session_key,
+        session_rollup.session_id,
+        session_rollup.customer_id,
+        session_rollup.anonymous_id,
+        session_rollup.session_started_at,
+        session_rollup.session_ended_at,
+        session_rollup.product_views,
+        coalesce(session_product_counts.products_viewed, 0) as products_viewed,
+        session_rollup.add_to_carts,
+        coalesce(session_product_counts.products_added, 0) as products_added,
+        session_rollup.first_added_at,
+        session_rollup.last_added_at,
+        session_rollup.has_purchase
+    from session_rollup
+    left join session_product_counts
+        on session_rollup.session_key = session_product_counts.session_key
 ),
 
 abandoned_cart as (
@@ -143,6 +184,20 @@ browse_day_events as (
     {%- endif %}
 ),
 
+{#- per identifiers, day and product first, so the day's distinct products are a plain count -#}
+browse_day_products as (
+    select
+        customer_id,
+        anonymous_id,
+        browse_date,
+        product_id,
+        count(*) as product_events,
+        min(event_at) as first_viewed_at,
+        max(event_at) as last_viewed_at
+    from browse_day_events
+    group by customer_id, anonymous_id, browse_date, product_id
+),
+
 high_value_browsing as (
     select
         'high_value_browsing' as trigger_name,
@@ -151,13 +206,13 @@ high_value_browsing as (
         cast(null as {{ dbt.type_string() }}) as session_id,
         customer_id,
         anonymous_id,
-        min(event_at) as started_at,
-        max(event_at) as anchor_at,
-        count(*) as event_count,
-        count(distinct product_id) as product_count,
+        min(first_viewed_at) as started_at,
+        max(last_viewed_at) as anchor_at,
+        sum(product_events) as event_count,
+        count(product_id) as product_count,
         false as has_purchase,
         false as has_add_to_cart
-    from browse_day_events
+    from browse_day_products
     group by customer_id, anonymous_id, browse_date
 ),
 
