@@ -51,3 +51,254 @@ latest_versions as (
     from single_versions
 )
 {%- endmacro %}
+
+
+{#-
+    Incremental deduplication (issue 7, docs/benchmarks.md "Incremental event chain").
+
+    A `*_deduplicated` model keeps, per business key, the latest landed clean row of its
+    `*_validated` relation. On an incremental run only the keys whose winner can have changed are
+    re-ranked: the pre-hook latest_version_prepare() writes them to a scratch table
+    `<model>__changed_keys` and deletes their rows from the model; the model body re-ranks the
+    clean rows of those keys (latest_version_rows_filter()) and appends the winners; the
+    post-hook latest_version_finish() logs the event dates touched (for the daily rollups read
+    from the table) and drops the scratch table. The state it needs is in the table itself:
+    each kept row carries `_loaded_at` (the load of its file) and `event_at`.
+
+    Changed keys, each exact by construction:
+      new_files       clean rows of files whose (_source_file, _loaded_at) is not in the table:
+                      new files, reloaded (edited) files, and files none of whose rows won so far
+                      (re-ranked again, harmless);
+      gone_files      kept rows whose (_source_file, _loaded_at) is no longer landed: removed
+                      files and the old load of reloaded files (another version may win now);
+      now_quarantined kept rows whose row in the validated relation now has one of the
+                      `moving_reasons`, the reasons the validated model decides from things other
+                      than the row (future_timestamp: the cutoff; unknown_customer: the CRM): the
+                      as-of date moved backward, a customer left the CRM;
+      past_watermark  clean rows later than the table's latest event_at: every row that was a
+                      future_timestamp at the previous run is later than every kept row, so this
+                      covers the as-of date moving forward (it also holds the rare losing versions
+                      of recent keys);
+      customer_new    (check_customers) clean rows of a customer_id with no kept row: every row
+                      that was unknown_customer at the previous run is one of them.
+    A newer version that is quarantined is not clean, so it never wins and never deletes.
+    A table built before `_loaded_at` was kept is rebuilt in the same run (every key changes).
+-#}
+
+{#- The scratch relation holding this run's changed keys. -#}
+{% macro latest_version_changed_keys_relation() %}
+    {{- return(api.Relation.create(database=this.database, schema=this.schema,
+                                   identifier=this.identifier ~ '__changed_keys')) -}}
+{% endmacro %}
+
+
+{#- The pending event dates the daily rollup of this model has not absorbed yet. -#}
+{% macro latest_version_changed_dates_relation(model_relation) %}
+    {{- return(api.Relation.create(database=model_relation.database, schema=model_relation.schema,
+                                   identifier=model_relation.identifier ~ '__changed_dates')) -}}
+{% endmacro %}
+
+
+{#- Body filter: on incremental runs only the clean rows of the changed keys are ranked. -#}
+{% macro latest_version_rows_filter(key) %}
+    {%- if not _is_unit_test() and is_incremental() -%}
+        {{ key }} in (select {{ key }} from {{ latest_version_changed_keys_relation() }})
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- Pre-hook: write the changed keys, log their current event dates, delete their rows. -#}
+{% macro latest_version_prepare(validated_relation, key, moving_reasons=['future_timestamp'], check_customers=false, log_dates=false) %}
+    {%- if _is_unit_test() or not is_incremental() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set changed = latest_version_changed_keys_relation() -%}
+    {%- set dates = latest_version_changed_dates_relation(this) -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- set has_state = '_loaded_at' in columns -%}
+    {%- if not has_state -%}
+        {% do log(this.identifier ~ ': no _loaded_at column yet, every key is re-ranked in this run', info=true) %}
+    {%- endif %}
+    create or replace table {{ changed }} as
+    with
+
+    validated as (
+        select * from {{ validated_relation }}
+    ),
+
+    clean as (
+        select * from validated
+        where dq_reason is null
+    ),
+
+    kept as (
+        select * from {{ this }}
+    ),
+    {%- if has_state %}
+
+    landed_files as (
+        select distinct _source_file, _loaded_at from validated
+    ),
+
+    kept_files as (
+        select distinct _source_file, _loaded_at from kept
+    ),
+
+    new_files as (
+        select _source_file, _loaded_at from landed_files
+        except
+        select _source_file, _loaded_at from kept_files
+    ),
+
+    gone_files as (
+        select _source_file, _loaded_at from kept_files
+        except
+        select _source_file, _loaded_at from landed_files
+    ),
+
+    watermark as (
+        select max(event_at) as max_event_at from kept
+    ),
+    {%- if check_customers %}
+
+    kept_customers as (
+        select distinct customer_id from kept
+        where customer_id is not null
+    ),
+    {%- endif %}
+
+    changed_keys as (
+        select clean.{{ key }}
+        from clean
+        inner join new_files
+            on clean._source_file = new_files._source_file
+            and clean._loaded_at = new_files._loaded_at
+
+        union
+
+        select kept.{{ key }}
+        from kept
+        inner join gone_files
+            on kept._source_file = gone_files._source_file
+            and kept._loaded_at = gone_files._loaded_at
+
+        union
+
+        select kept.{{ key }}
+        from kept
+        inner join validated
+            on kept._source_file = validated._source_file
+            and kept._source_row = validated._source_row
+            and kept._loaded_at = validated._loaded_at
+        where validated.dq_reason in ({% for r in moving_reasons %}'{{ r }}'{{ ', ' if not loop.last }}{% endfor %})
+
+        union
+
+        select clean.{{ key }}
+        from clean
+        cross join watermark
+        where watermark.max_event_at is null
+            or clean.event_at > watermark.max_event_at
+        {%- if check_customers %}
+
+        union
+
+        select clean.{{ key }}
+        from clean
+        left join kept_customers
+            on clean.customer_id = kept_customers.customer_id
+        where clean.customer_id is not null
+            and kept_customers.customer_id is null
+        {%- endif %}
+    )
+    {%- else %}
+
+    changed_keys as (
+        select {{ key }} from clean
+        union
+        select {{ key }} from kept
+    )
+    {%- endif %}
+
+    select {{ key }} from changed_keys
+    where {{ key }} is not null;
+    {%- if log_dates %}
+
+    create table if not exists {{ dates }} (event_date date);
+
+    insert into {{ dates }}
+    select distinct cast(event_at as date)
+    from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ changed }});
+    {%- endif %}
+
+    delete from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ changed }})
+{% endmacro %}
+
+
+{#- Post-hook: log the event dates of the rows written, drop the scratch table. A full build
+    logs a null date: the daily rollup must be rebuilt whole. -#}
+{% macro latest_version_finish(key, log_dates=false) %}
+    {%- if _is_unit_test() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set changed = latest_version_changed_keys_relation() -%}
+    {%- set dates = latest_version_changed_dates_relation(this) -%}
+    {%- if log_dates %}
+    create table if not exists {{ dates }} (event_date date);
+    {%- if is_incremental() %}
+    insert into {{ dates }}
+    select distinct cast(event_at as date)
+    from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ changed }});
+    {%- else %}
+    insert into {{ dates }} values (null);
+    {%- endif %}
+    {%- endif %}
+    drop table if exists {{ changed }}
+{% endmacro %}
+
+
+{#-
+    Daily rollups of a deduplicated model (int_web_sessions_daily): the event dates whose rows
+    changed since the rollup last ran, logged by latest_version_prepare/finish. A null date (a full
+    build of the deduplicated model) or a missing log means every date.
+-#}
+{% macro changed_dates_filter(deduplicated_relation, date_expression) %}
+    {%- if _is_unit_test() or not is_incremental() or not execute -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {%- set dates = latest_version_changed_dates_relation(deduplicated_relation) -%}
+    {%- if adapter.get_relation(dates.database, dates.schema, dates.identifier) is none -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {%- set everything = run_query('select count(*) from ' ~ dates ~ ' where event_date is null').columns[0].values()[0] -%}
+    {%- if everything > 0 -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {{- return(date_expression ~ ' in (select event_date from ' ~ dates ~ ')') -}}
+{% endmacro %}
+
+
+{#- Pre-hook of the rollup: on incremental runs delete the rows of the changed dates. -#}
+{% macro delete_changed_dates(deduplicated_relation, date_column) %}
+    {%- if _is_unit_test() or not is_incremental() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    delete from {{ this }}
+    where {{ changed_dates_filter(deduplicated_relation, date_column) }}
+{% endmacro %}
+
+
+{#- Post-hook of the rollup: the logged dates are absorbed. -#}
+{% macro clear_changed_dates(deduplicated_relation) %}
+    {%- if _is_unit_test() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set dates = latest_version_changed_dates_relation(deduplicated_relation) -%}
+    create table if not exists {{ dates }} (event_date date);
+    delete from {{ dates }} where 1 = 1
+{% endmacro %}
