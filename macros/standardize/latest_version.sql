@@ -121,29 +121,21 @@ latest_versions as (
     {%- if not has_state -%}
         {% do log(this.identifier ~ ': no _loaded_at column yet, every key is re-ranked in this run', info=true) %}
     {%- endif %}
+    {#- the relations are named in each branch, not through shared CTEs, so that DuckDB reads
+        only the columns and rows each branch needs instead of materializing the whole view -#}
+    {%- set reasons -%}
+        {%- for r in moving_reasons %}'{{ r }}'{{ ', ' if not loop.last }}{% endfor -%}
+    {%- endset %}
     create or replace table {{ changed }} as
     with
-
-    validated as (
-        select * from {{ validated_relation }}
-    ),
-
-    clean as (
-        select * from validated
-        where dq_reason is null
-    ),
-
-    kept as (
-        select * from {{ this }}
-    ),
     {%- if has_state %}
 
     landed_files as (
-        select distinct _source_file, _loaded_at from validated
+        select distinct _source_file, _loaded_at from {{ validated_relation }}
     ),
 
     kept_files as (
-        select distinct _source_file, _loaded_at from kept
+        select distinct _source_file, _loaded_at from {{ this }}
     ),
 
     new_files as (
@@ -159,66 +151,76 @@ latest_versions as (
     ),
 
     watermark as (
-        select max(event_at) as max_event_at from kept
+        select max(event_at) as max_event_at from {{ this }}
     ),
     {%- if check_customers %}
 
     kept_customers as (
-        select distinct customer_id from kept
+        select distinct customer_id from {{ this }}
         where customer_id is not null
     ),
     {%- endif %}
 
     changed_keys as (
+        -- new and reloaded files
         select clean.{{ key }}
-        from clean
+        from {{ validated_relation }} as clean
         inner join new_files
             on clean._source_file = new_files._source_file
             and clean._loaded_at = new_files._loaded_at
+        where clean.dq_reason is null
 
         union
 
+        -- removed files, old loads of reloaded files
         select kept.{{ key }}
-        from kept
+        from {{ this }} as kept
         inner join gone_files
             on kept._source_file = gone_files._source_file
             and kept._loaded_at = gone_files._loaded_at
 
         union
 
+        -- kept rows quarantined now: cutoff moved backward, customer left the CRM
         select kept.{{ key }}
-        from kept
-        inner join validated
-            on kept._source_file = validated._source_file
-            and kept._source_row = validated._source_row
-            and kept._loaded_at = validated._loaded_at
-        where validated.dq_reason in ({% for r in moving_reasons %}'{{ r }}'{{ ', ' if not loop.last }}{% endfor %})
+        from {{ this }} as kept
+        inner join (
+            select _source_file, _source_row, _loaded_at
+            from {{ validated_relation }}
+            where dq_reason in ({{ reasons }})
+        ) as moved
+            on kept._source_file = moved._source_file
+            and kept._source_row = moved._source_row
+            and kept._loaded_at = moved._loaded_at
 
         union
 
+        -- rows that were after the previous cutoff: cutoff moved forward
         select clean.{{ key }}
-        from clean
+        from {{ validated_relation }} as clean
         cross join watermark
-        where watermark.max_event_at is null
-            or clean.event_at > watermark.max_event_at
+        where clean.dq_reason is null
+            and (watermark.max_event_at is null or clean.event_at > watermark.max_event_at)
         {%- if check_customers %}
 
         union
 
+        -- rows of customers with no kept row: customer (re)joined the CRM
         select clean.{{ key }}
-        from clean
+        from {{ validated_relation }} as clean
         left join kept_customers
             on clean.customer_id = kept_customers.customer_id
-        where clean.customer_id is not null
+        where clean.dq_reason is null
+            and clean.customer_id is not null
             and kept_customers.customer_id is null
         {%- endif %}
     )
     {%- else %}
 
     changed_keys as (
-        select {{ key }} from clean
+        select {{ key }} from {{ validated_relation }} where dq_reason is null
         union
-        select {{ key }} from kept
+        select {{ key }} from {{ this }}
     )
     {%- endif %}
 
