@@ -71,10 +71,11 @@ latest_versions as (
                       (re-ranked again, harmless);
       gone_files      kept rows whose (_source_file, _loaded_at) is no longer landed: removed
                       files and the old load of reloaded files (another version may win now);
-      now_quarantined kept rows whose row in the validated relation now has one of the
-                      `moving_reasons`, the reasons the validated model decides from things other
-                      than the row (future_timestamp: the cutoff; unknown_customer: the CRM): the
-                      as-of date moved backward, a customer left the CRM;
+      now_quarantined for each of the `moving_reasons`, the reasons the validated model decides
+                      from things other than the row: future_timestamp (the cutoff moved
+                      backward): kept rows at or after the earliest future_timestamp row;
+                      unknown_customer (a customer left the CRM): kept rows of a customer id
+                      that now has unknown_customer rows;
       past_watermark  clean rows later than the table's latest event_at: every row that was a
                       future_timestamp at the previous run is later than every kept row, so this
                       covers the as-of date moving forward (it also holds the rare losing versions
@@ -123,9 +124,6 @@ latest_versions as (
     {%- endif %}
     {#- the relations are named in each branch, not through shared CTEs, so that DuckDB reads
         only the columns and rows each branch needs instead of materializing the whole view -#}
-    {%- set reasons -%}
-        {%- for r in moving_reasons %}'{{ r }}'{{ ', ' if not loop.last }}{% endfor -%}
-    {%- endset %}
     create or replace table {{ changed }} as
     with
     {%- if has_state %}
@@ -181,19 +179,30 @@ latest_versions as (
 
         union
 
-        -- kept rows quarantined now: cutoff moved backward, customer left the CRM
+        {%- if 'future_timestamp' in moving_reasons %}
+        -- kept rows after the cutoff now: it moved backward (every such row is at or after the
+        -- earliest future_timestamp row; comparing event_at avoids joining on the file and row)
         select kept.{{ key }}
         from {{ this }} as kept
-        inner join (
-            select _source_file, _source_row, _loaded_at
-            from {{ validated_relation }}
-            where dq_reason in ({{ reasons }})
-        ) as moved
-            on kept._source_file = moved._source_file
-            and kept._source_row = moved._source_row
-            and kept._loaded_at = moved._loaded_at
+        where kept.event_at >= (
+            select min(event_at) from {{ validated_relation }}
+            where dq_reason = 'future_timestamp'
+        )
 
         union
+        {%- endif %}
+        {%- if 'unknown_customer' in moving_reasons %}
+
+        -- kept rows of a customer unknown now: the customer left the CRM
+        select kept.{{ key }}
+        from {{ this }} as kept
+        where kept.customer_id in (
+            select customer_id from {{ validated_relation }}
+            where dq_reason = 'unknown_customer'
+        )
+
+        union
+        {%- endif %}
 
         -- rows that were after the previous cutoff: cutoff moved forward
         select clean.{{ key }}
