@@ -121,6 +121,9 @@ latest_versions as (
     {%- set has_state = '_loaded_at' in columns -%}
     {%- if not has_state -%}
         {% do log(this.identifier ~ ': no _loaded_at column yet, every key is re-ranked in this run', info=true) %}
+    {%- else -%}
+        {%- set state = _latest_version_state(validated_relation) -%}
+        {% do log(this.identifier ~ ': ' ~ state.new | length ~ ' new or reloaded and ' ~ state.gone | length ~ ' removed file load(s)', info=false) %}
     {%- endif %}
     {#- the relations are named in each branch, not through shared CTEs, so that DuckDB reads
         only the columns and rows each branch needs instead of materializing the whole view -#}
@@ -128,29 +131,6 @@ latest_versions as (
     with
     {%- if has_state %}
 
-    landed_files as (
-        select distinct _source_file, _loaded_at from {{ validated_relation }}
-    ),
-
-    kept_files as (
-        select distinct _source_file, _loaded_at from {{ this }}
-    ),
-
-    new_files as (
-        select _source_file, _loaded_at from landed_files
-        except
-        select _source_file, _loaded_at from kept_files
-    ),
-
-    gone_files as (
-        select _source_file, _loaded_at from kept_files
-        except
-        select _source_file, _loaded_at from landed_files
-    ),
-
-    watermark as (
-        select max(event_at) as max_event_at from {{ this }}
-    ),
     {%- if check_customers %}
 
     kept_customers as (
@@ -160,22 +140,18 @@ latest_versions as (
     {%- endif %}
 
     changed_keys as (
-        -- new and reloaded files
+        -- new and reloaded files ({{ state.new | length }})
         select clean.{{ key }}
         from {{ validated_relation }} as clean
-        inner join new_files
-            on clean._source_file = new_files._source_file
-            and clean._loaded_at = new_files._loaded_at
         where clean.dq_reason is null
+            and {{ _file_loads_predicate('clean', state.new) }}
 
         union
 
-        -- removed files, old loads of reloaded files
+        -- removed files, old loads of reloaded files ({{ state.gone | length }})
         select kept.{{ key }}
         from {{ this }} as kept
-        inner join gone_files
-            on kept._source_file = gone_files._source_file
-            and kept._loaded_at = gone_files._loaded_at
+        where {{ _file_loads_predicate('kept', state.gone) }}
 
         union
 
@@ -207,9 +183,10 @@ latest_versions as (
         -- rows that were after the previous cutoff: cutoff moved forward
         select clean.{{ key }}
         from {{ validated_relation }} as clean
-        cross join watermark
         where clean.dq_reason is null
-            and (watermark.max_event_at is null or clean.event_at > watermark.max_event_at)
+            {%- if state.max_event_at is not none %}
+            and clean.event_at > cast('{{ state.max_event_at }}' as {{ api.Column.translate_type('timestamp') }})
+            {%- endif %}
         {%- if check_customers %}
 
         union
@@ -312,4 +289,44 @@ latest_versions as (
     {%- set dates = latest_version_changed_dates_relation(deduplicated_relation) -%}
     create table if not exists {{ dates }} (event_date date);
     delete from {{ dates }} where 1 = 1
+{% endmacro %}
+
+
+{#- The table's state against the validated relation, read with two small queries: the file
+    loads landed but not in the table (new), in the table but no longer landed (gone), and
+    the table's latest event_at. Literals in the changed-keys query let DuckDB filter the scans
+    instead of hash-joining every row against the file lists. -#}
+{% macro _latest_version_state(validated_relation) %}
+    {%- set files_sql %}
+        with
+        landed as (select distinct _source_file, _loaded_at from {{ validated_relation }}),
+        kept as (select distinct _source_file, _loaded_at from {{ this }}),
+        new_loads as (select * from landed except select * from kept),
+        gone_loads as (select * from kept except select * from landed)
+        select 'new' as kind, _source_file, cast(_loaded_at as varchar) as loaded_at from new_loads
+        union all
+        select 'gone' as kind, _source_file, cast(_loaded_at as varchar) as loaded_at from gone_loads
+        order by 1, 2, 3
+    {%- endset %}
+    {%- set state = {'new': [], 'gone': [], 'max_event_at': none} -%}
+    {%- for row in run_query(files_sql).rows -%}
+        {%- do state[row[0]].append((row[1], row[2])) -%}
+    {%- endfor -%}
+    {%- set latest = run_query('select cast(max(event_at) as varchar) from ' ~ this).columns[0].values()[0] -%}
+    {%- do state.update({'max_event_at': latest}) -%}
+    {{- return(state) -}}
+{% endmacro %}
+
+
+{#- A predicate: the row's (_source_file, _loaded_at) is one of `loads` (false if none). -#}
+{% macro _file_loads_predicate(alias, loads) %}
+    {%- if loads | length == 0 -%}
+        {{- return('1 = 0') -}}
+    {%- endif -%}
+    {%- set terms = [] -%}
+    {%- for f, t in loads -%}
+        {%- do terms.append('(' ~ alias ~ "._source_file = '" ~ (f | replace("'", "''")) ~ "' and "
+            ~ alias ~ "._loaded_at = cast('" ~ t ~ "' as " ~ api.Column.translate_type('timestamp') ~ '))') -%}
+    {%- endfor -%}
+    {{- return('(' ~ terms | join(' or ') ~ ')') -}}
 {% endmacro %}
