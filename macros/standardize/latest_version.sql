@@ -51,3 +51,282 @@ latest_versions as (
     from single_versions
 )
 {%- endmacro %}
+
+
+{#-
+    Incremental deduplication (issue 7, docs/benchmarks.md "Incremental event chain").
+
+    A `*_deduplicated` model keeps, per business key, the latest landed clean row of its
+    `*_validated` relation. On an incremental run only the keys whose winner can have changed are
+    re-ranked: the pre-hook latest_version_prepare() writes them to a scratch table
+    `<model>__changed_keys` and deletes their rows from the model; the model body re-ranks the
+    clean rows of those keys (latest_version_rows_filter()) and appends the winners; the
+    post-hook latest_version_finish() logs the event dates touched (for the daily rollups read
+    from the table) and drops the scratch table. The state it needs is in the table itself:
+    each kept row carries `_loaded_at` (the load of its file) and `event_at`.
+
+    Changed keys, each exact by construction:
+      new_files       clean rows of files whose (_source_file, _loaded_at) is not in the table:
+                      new files, reloaded (edited) files, and files none of whose rows won so far
+                      (re-ranked again, harmless);
+      gone_files      kept rows whose (_source_file, _loaded_at) is no longer landed: removed
+                      files and the old load of reloaded files (another version may win now);
+      now_quarantined for each of the `moving_reasons`, the reasons the validated model decides
+                      from things other than the row: future_timestamp (the cutoff moved
+                      backward): kept rows at or after the earliest future_timestamp row;
+                      unknown_customer (a customer left the CRM): kept rows of a customer id
+                      that now has unknown_customer rows;
+      past_watermark  clean rows later than the table's latest event_at: every row that was a
+                      future_timestamp at the previous run is later than every kept row, so this
+                      covers the as-of date moving forward (it also holds the rare losing versions
+                      of recent keys);
+      customer_new    (check_customers) clean rows of a customer_id with no kept row: every row
+                      that was unknown_customer at the previous run is one of them.
+    A newer version that is quarantined is not clean, so it never wins and never deletes.
+    A table built before `_loaded_at` was kept is rebuilt in the same run (every key changes).
+-#}
+
+{#- The scratch relation holding this run's changed keys. -#}
+{% macro latest_version_changed_keys_relation() %}
+    {{- return(api.Relation.create(database=this.database, schema=this.schema,
+                                   identifier=this.identifier ~ '__changed_keys')) -}}
+{% endmacro %}
+
+
+{#- The pending event dates the daily rollup of this model has not absorbed yet. -#}
+{% macro latest_version_changed_dates_relation(model_relation) %}
+    {{- return(api.Relation.create(database=model_relation.database, schema=model_relation.schema,
+                                   identifier=model_relation.identifier ~ '__changed_dates')) -}}
+{% endmacro %}
+
+
+{#- Body filter: on incremental runs only the clean rows of the changed keys are ranked. -#}
+{% macro latest_version_rows_filter(key) %}
+    {%- if not _is_unit_test() and is_incremental() -%}
+        {{ key }} in (select {{ key }} from {{ latest_version_changed_keys_relation() }})
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- Pre-hook: write the changed keys, log their current event dates, delete their rows. -#}
+{% macro latest_version_prepare(validated_relation, key, moving_reasons=['future_timestamp'], check_customers=false, log_dates=false) %}
+    {%- if _is_unit_test() or not is_incremental() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set changed = latest_version_changed_keys_relation() -%}
+    {%- set dates = latest_version_changed_dates_relation(this) -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- set has_state = '_loaded_at' in columns -%}
+    {%- if not has_state -%}
+        {% do log(this.identifier ~ ': no _loaded_at column yet, every key is re-ranked in this run', info=true) %}
+    {%- else -%}
+        {%- set state = _latest_version_state(validated_relation) -%}
+        {% do log(this.identifier ~ ': ' ~ state.new | length ~ ' new or reloaded and ' ~ state.gone | length ~ ' removed file load(s)', info=false) %}
+    {%- endif %}
+    {#- the relations are named in each branch, not through shared CTEs, so that DuckDB reads
+        only the columns and rows each branch needs instead of materializing the whole view -#}
+    create or replace table {{ changed }} as
+    with
+    {%- if has_state %}
+
+    {%- if check_customers %}
+
+    kept_customers as (
+        select distinct customer_id from {{ this }}
+        where customer_id is not null
+    ),
+    {%- endif %}
+
+    changed_keys as (
+        -- new and reloaded files ({{ state.new | length }})
+        select clean.{{ key }}
+        from {{ validated_relation }} as clean
+        where clean.dq_reason is null
+            and {{ _file_loads_predicate('clean', state.new) }}
+
+        union
+
+        -- removed files, old loads of reloaded files ({{ state.gone | length }})
+        select kept.{{ key }}
+        from {{ this }} as kept
+        where {{ _file_loads_predicate('kept', state.gone) }}
+
+        union
+
+        {%- if 'future_timestamp' in moving_reasons %}
+        -- kept rows after the cutoff now: it moved backward (every such row is at or after the
+        -- earliest future_timestamp row; comparing event_at avoids joining on the file and row)
+        select kept.{{ key }}
+        from {{ this }} as kept
+        where kept.event_at >= (
+            select min(event_at) from {{ validated_relation }}
+            where dq_reason = 'future_timestamp'
+        )
+
+        union
+        {%- endif %}
+        {%- if 'unknown_customer' in moving_reasons %}
+
+        -- kept rows of a customer unknown now: the customer left the CRM
+        select kept.{{ key }}
+        from {{ this }} as kept
+        where kept.customer_id in (
+            select customer_id from {{ validated_relation }}
+            where dq_reason = 'unknown_customer'
+        )
+
+        union
+        {%- endif %}
+
+        -- rows that were after the previous cutoff: cutoff moved forward
+        select clean.{{ key }}
+        from {{ validated_relation }} as clean
+        where clean.dq_reason is null
+            {%- if state.max_event_at is not none %}
+            and clean.event_at > cast('{{ state.max_event_at }}' as {{ api.Column.translate_type('timestamp') }})
+            {%- endif %}
+        {%- if check_customers %}
+
+        union
+
+        -- rows of customers with no kept row: customer (re)joined the CRM
+        select clean.{{ key }}
+        from {{ validated_relation }} as clean
+        left join kept_customers
+            on clean.customer_id = kept_customers.customer_id
+        where clean.dq_reason is null
+            and clean.customer_id is not null
+            and kept_customers.customer_id is null
+        {%- endif %}
+    )
+    {%- else %}
+
+    changed_keys as (
+        select {{ key }} from {{ validated_relation }} where dq_reason is null
+        union
+        select {{ key }} from {{ this }}
+    )
+    {%- endif %}
+
+    select {{ key }} from changed_keys
+    where {{ key }} is not null;
+    {%- if log_dates %}
+
+    create table if not exists {{ dates }} (event_date date);
+
+    insert into {{ dates }}
+    select distinct cast(event_at as date)
+    from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ changed }});
+    {%- endif %}
+
+    delete from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ changed }})
+{% endmacro %}
+
+
+{#- Post-hook: log the event dates of the rows written, drop the scratch table. A full build
+    logs a null date: the daily rollup must be rebuilt whole. -#}
+{% macro latest_version_finish(key, log_dates=false) %}
+    {%- if _is_unit_test() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set changed = latest_version_changed_keys_relation() -%}
+    {%- set dates = latest_version_changed_dates_relation(this) -%}
+    {%- if log_dates %}
+    create table if not exists {{ dates }} (event_date date);
+    {%- if is_incremental() %}
+    insert into {{ dates }}
+    select distinct cast(event_at as date)
+    from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ changed }});
+    {%- else %}
+    insert into {{ dates }} values (null);
+    {%- endif %}
+    {%- endif %}
+    drop table if exists {{ changed }}
+{% endmacro %}
+
+
+{#-
+    Daily rollups of a deduplicated model (int_web_sessions_daily): the event dates whose rows
+    changed since the rollup last ran, logged by latest_version_prepare/finish. A null date (a full
+    build of the deduplicated model) or a missing log means every date.
+-#}
+{% macro changed_dates_filter(deduplicated_relation, date_expression) %}
+    {%- if _is_unit_test() or not is_incremental() or not execute -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {%- set dates = latest_version_changed_dates_relation(deduplicated_relation) -%}
+    {%- if adapter.get_relation(dates.database, dates.schema, dates.identifier) is none -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {%- set everything = run_query('select count(*) from ' ~ dates ~ ' where event_date is null').columns[0].values()[0] -%}
+    {%- if everything > 0 -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {{- return(date_expression ~ ' in (select event_date from ' ~ dates ~ ')') -}}
+{% endmacro %}
+
+
+{#- Pre-hook of the rollup: on incremental runs delete the rows of the changed dates. -#}
+{% macro delete_changed_dates(deduplicated_relation, date_column) %}
+    {%- if _is_unit_test() or not is_incremental() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    delete from {{ this }}
+    where {{ changed_dates_filter(deduplicated_relation, date_column) }}
+{% endmacro %}
+
+
+{#- Post-hook of the rollup: the logged dates are absorbed. -#}
+{% macro clear_changed_dates(deduplicated_relation) %}
+    {%- if _is_unit_test() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set dates = latest_version_changed_dates_relation(deduplicated_relation) -%}
+    create table if not exists {{ dates }} (event_date date);
+    delete from {{ dates }} where 1 = 1
+{% endmacro %}
+
+
+{#- The table's state against the validated relation, read with two small queries: the file
+    loads landed but not in the table (new), in the table but no longer landed (gone), and
+    the table's latest event_at. Literals in the changed-keys query let DuckDB filter the scans
+    instead of hash-joining every row against the file lists. -#}
+{% macro _latest_version_state(validated_relation) %}
+    {%- set files_sql %}
+        with
+        landed as (select distinct _source_file, _loaded_at from {{ validated_relation }}),
+        kept as (select distinct _source_file, _loaded_at from {{ this }}),
+        new_loads as (select * from landed except select * from kept),
+        gone_loads as (select * from kept except select * from landed)
+        select 'new' as kind, _source_file, cast(_loaded_at as varchar) as loaded_at from new_loads
+        union all
+        select 'gone' as kind, _source_file, cast(_loaded_at as varchar) as loaded_at from gone_loads
+        order by 1, 2, 3
+    {%- endset %}
+    {%- set state = {'new': [], 'gone': [], 'max_event_at': none} -%}
+    {%- for row in run_query(files_sql).rows -%}
+        {%- do state[row[0]].append((row[1], row[2])) -%}
+    {%- endfor -%}
+    {%- set latest = run_query('select cast(max(event_at) as varchar) from ' ~ this).columns[0].values()[0] -%}
+    {%- do state.update({'max_event_at': latest}) -%}
+    {{- return(state) -}}
+{% endmacro %}
+
+
+{#- A predicate: the row's (_source_file, _loaded_at) is one of `loads` (false if none). -#}
+{% macro _file_loads_predicate(alias, loads) %}
+    {%- if loads | length == 0 -%}
+        {{- return('1 = 0') -}}
+    {%- endif -%}
+    {%- set terms = [] -%}
+    {%- for f, t in loads -%}
+        {%- do terms.append('(' ~ alias ~ "._source_file = '" ~ (f | replace("'", "''")) ~ "' and "
+            ~ alias ~ "._loaded_at = cast('" ~ t ~ "' as " ~ api.Column.translate_type('timestamp') ~ '))') -%}
+    {%- endfor -%}
+    {{- return('(' ~ terms | join(' or ') ~ ')') -}}
+{% endmacro %}

@@ -1,17 +1,27 @@
 {#- Clean email events, one row per email_event_id; the latest landed version wins
-    (macro latest_version_ctes: only repeated keys are ranked, issue 7). -#}
-{{ config(materialized='table') }}
+    (macro latest_version_ctes: only repeated keys are ranked, issue 7).
+    Incremental like int_web_events_deduplicated (macros/standardize/latest_version.sql), with
+    the known-customer checks: keys of customers removed from or added to the CRM are re-ranked. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ latest_version_prepare(ref('int_email_events_validated'), 'email_event_id',
+        moving_reasons=['future_timestamp', 'unknown_customer'], check_customers=true) }}",
+    post_hook="{{ latest_version_finish('email_event_id') }}",
+) }}
 
 with
 
 email_events as (
     select * from {{ ref('int_email_events_validated') }}
     where dq_reason is null
+        and {{ latest_version_rows_filter('email_event_id') }}
 ),
 
 {{ latest_version_ctes('email_events', 'email_event_id', [
     'email_event_id', 'customer_id', 'campaign_id', 'email', 'event_type', 'event_at',
-    '_source_file', '_source_row'
+    '_source_file', '_source_row', '_loaded_at'
 ]) }},
 
 final as (
@@ -23,7 +33,8 @@ final as (
         event_type,
         event_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from latest_versions
 )
 

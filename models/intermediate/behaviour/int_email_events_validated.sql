@@ -3,8 +3,9 @@
       future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days
       unknown_customer  customer_id set but absent from the customers source (only when it has rows)
 -#}
-{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
-{{ config(materialized='table') }}
+{#- issue 7 (docs/benchmarks.md "Incremental event chain"): a view, like int_web_events_validated;
+    the known-customer check is a hash join on 100k customer ids, cheap to repeat per reader. -#}
+{{ config(materialized='view') }}
 
 with
 
@@ -40,7 +41,8 @@ final as (
         event_at,
         final_dq_reason as dq_reason,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from checked
 )
 

@@ -1,17 +1,27 @@
 {#- Clean web/app events, one row per event_id; the latest landed version wins
-    (macro latest_version_ctes: only repeated event_ids are ranked, issue 7). -#}
-{{ config(materialized='table') }}
+    (macro latest_version_ctes: only repeated event_ids are ranked, issue 7).
+    Incremental (issue 7, macros/standardize/latest_version.sql, docs/benchmarks.md "Incremental
+    event chain"): the pre-hook finds the event_ids whose winner can have changed since the last
+    run and deletes their rows; only those keys are re-ranked and appended. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ latest_version_prepare(ref('int_web_events_validated'), 'event_id', log_dates=true) }}",
+    post_hook="{{ latest_version_finish('event_id', log_dates=true) }}",
+) }}
 
 with
 
 web_events as (
     select * from {{ ref('int_web_events_validated') }}
     where dq_reason is null
+        and {{ latest_version_rows_filter('event_id') }}
 ),
 
 {{ latest_version_ctes('web_events', 'event_id', [
     'event_id', 'anonymous_id', 'customer_id', 'session_id', 'product_id', 'event_type',
-    'platform', 'page_url', 'category', 'event_at', '_source_file', '_source_row'
+    'platform', 'page_url', 'category', 'event_at', '_source_file', '_source_row', '_loaded_at'
 ]) }},
 
 final as (
@@ -27,7 +37,8 @@ final as (
         category,
         event_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from latest_versions
 )
 

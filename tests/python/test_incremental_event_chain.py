@@ -1,0 +1,312 @@
+"""Incremental event chain after staging (issue 7; macros/standardize/latest_version.sql).
+
+`int_web_events_deduplicated`, `int_email_events_deduplicated` and `int_web_sessions_daily` are
+incremental. One generated dataset (1,200 customers, with injected mess) plus two appended days,
+built in full; then, step by step, the raw folder or the as-of date changes and the realtime
+selection or a plain `dbt build` runs incrementally. After every step the three tables must hold
+exactly the rows a `--full-refresh` build of the same raw folder and vars gives (`except all`
+both ways, all columns but the load time).
+
+  step 1 (realtime): a web batch file lands with a new event and a newer version of an existing
+      event, both dated after the future cutoff (quarantined for now), and a newer version of
+      another event with no event type (quarantined for good); an existing web batch file is
+      edited (a row changed, a row dropped); the first web batch file is removed; an email batch
+      lands with a conflicting newer version of an existing email event.
+  step 2 (plain build, tests on): one more day is appended, so the as-of date and the cutoff
+      move forward and the two future rows become valid (the newer version now wins);
+      dq_reconciliation still accounts for every raw row.
+  step 3 (realtime): the as-of date moves backward (var as_of_date) and a customer with email
+      events leaves the CRM file (their email events become unknown_customer).
+  step 4 (realtime): the as-of date is the default again and the customer is back.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.python.conftest import DbtRun, generate, run_dbt
+
+pytestmark = pytest.mark.e2e
+
+N_CUSTOMERS = 1200
+SEED = 37
+CHAIN = ["int_web_events_deduplicated", "int_email_events_deduplicated", "int_web_sessions_daily"]
+NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+WEB_HEADER = [
+    "event_id", "anonymous_id", "customer_id", "session_id", "event_type", "event_at",
+    "platform", "page_url", "product_id", "category",
+]
+
+
+@dataclass
+class Chain:
+    work: Path
+    raw: Path
+    db: Path
+    as_of: dt.date
+    removed_customer: str
+    steps: dict[str, DbtRun]
+    diffs: dict[str, dict[str, tuple[int, int, int, int]]]
+    facts: dict[str, dict]
+
+
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def _write(path: Path, header: list[str], body: list[list[str]]) -> None:
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, *body])
+
+
+def _land_web_batch(raw: Path, db: Path, as_of: dt.date) -> dict[str, str]:
+    """New event + newer version of e_a after the cutoff, quarantined newer version of e_b."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (e_a, e_b) = [
+            r[0]
+            for r in con.execute(
+                "select event_id from int_web_events_deduplicated order by event_id limit 2"
+            ).fetchall()
+        ]
+        anon, customer = con.execute(
+            "select anonymous_id, customer_id from int_web_events_deduplicated "
+            "where customer_id is not null order by event_id limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    later = f"{as_of + dt.timedelta(days=2)} 12:00:00"
+    body = [
+        ["chain-new-1", anon, customer, "chain-s1", "page_view", later, "web", "/x", "", ""],
+        [e_a, anon, customer, "chain-s1", "purchase", later, "app", "/y", "", ""],
+        [e_b, anon, customer, "chain-s1", "", f"{as_of} 08:00:00", "web", "/z", "", ""],
+    ]
+    _write(raw / "web_events" / "zz-chain.csv", WEB_HEADER, body)
+    return {"e_a": e_a, "e_b": e_b}
+
+
+def _edit_and_remove_web_batches(raw: Path) -> None:
+    batches = sorted((raw / "web_events").glob("2*.csv"))
+    assert len(batches) >= 2, batches
+    batches[0].unlink()
+    header, body = _rows(batches[1])
+    body[0][header.index("event_type")] = "search"
+    _write(batches[1], header, body[:-1])
+
+
+def _land_email_batch(raw: Path, db: Path) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        key, customer, campaign, event_at = con.execute(
+            "select email_event_id, customer_id, campaign_id, cast(event_at as varchar) "
+            "from int_email_events_deduplicated where event_type = 'open' and campaign_id is not null "
+            "order by email_event_id limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    path = raw / "email_events" / "batch-chain.csv"
+    path.parent.mkdir(exist_ok=True)
+    _write(
+        path,
+        ["email_event_id", "customer_id", "campaign_id", "event_type", "event_at"],
+        [[key, customer, campaign, "click", event_at]],
+    )
+    return key
+
+
+def _customer_with_email(db: Path) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(
+            "select customer_id from int_email_events_deduplicated "
+            "where customer_id is not null group by customer_id order by count(*) desc limit 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _facts(run: DbtRun, keys: dict[str, str]) -> dict:
+    def one(sql: str):
+        return run.query(sql)[0][0]
+
+    facts = {
+        "chain_new": one("select count(*) from int_web_events_deduplicated where event_id = 'chain-new-1'"),
+        "e_a": one(
+            f"select max(event_type) from int_web_events_deduplicated where event_id = '{keys['e_a']}'"
+        ),
+        "e_b_from_chain_file": one(
+            "select count(*) from int_web_events_deduplicated "
+            f"where event_id = '{keys['e_b']}' and _source_file like '%zz-chain.csv'"
+        ),
+        "email_click": one(
+            "select count(*) from int_email_events_deduplicated "
+            f"where email_event_id = '{keys['email_key']}' and event_type = 'click'"
+        ),
+        "after_cutoff": one(
+            "select count(*) from int_web_events_deduplicated "
+            f"where event_at >= {_CUTOFF}"
+        ),
+        "tables": run.query("select table_name from information_schema.tables"),
+        "pending_dates": one("select count(*) from int_web_events_deduplicated__changed_dates"),
+        "reconciliation": run.query("select source, unaccounted_rows, clean_rows from dq_reconciliation"),
+    }
+    if "removed" in keys:
+        facts["removed_customer_rows"] = one(
+            "select count(*) from int_email_events_deduplicated "
+            f"where customer_id = '{keys['removed']}'"
+        )
+    return facts
+
+
+# the future cutoff with future_tolerance_days = 1 (dbt_project.yml)
+_CUTOFF = "(select cast(as_of_date as timestamp) + interval 2 day from int_as_of_date)"
+
+
+def _fresh(work: Path, raw: Path, name: str, extra: list[str]) -> Path:
+    db = work / f"fresh_{name}" / "audience.duckdb"
+    db.parent.mkdir()
+    run = run_dbt(
+        ["build", "--full-refresh", *NO_TESTS, "--select", *(f"+{t}" for t in CHAIN), *extra],
+        raw, db, db.parent,
+    )
+    if run.returncode != 0:
+        pytest.fail(f"full refresh {name} failed:\n" + run.output[-8000:])
+    return db
+
+
+def _step(name: str, args: list[str], raw: Path, db: Path, work: Path) -> DbtRun:
+    run = run_dbt(args, raw, db, work / "incremental")
+    if run.returncode != 0:
+        pytest.fail(f"{name} failed:\n" + run.output[-8000:])
+    return run
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory) -> Chain:
+    from audience import synth
+
+    work = tmp_path_factory.mktemp("incremental_chain")
+    raw = work / "raw"
+    generate(raw, n_customers=N_CUSTOMERS, seed=SEED)
+    synth.append_day(raw, seed=SEED)
+    synth.append_day(raw, seed=SEED + 100)  # two web batch files: one is edited, one removed
+    db = work / "incremental" / "audience.duckdb"
+    db.parent.mkdir()
+    steps: dict[str, DbtRun] = {}
+    diffs: dict[str, dict[str, tuple[int, int, int, int]]] = {}
+    facts: dict[str, dict] = {}
+
+    def check(step: str, extra: list[str]) -> None:
+        fresh = _fresh(work, raw, step, extra)
+        diffs[step] = {t: _differences(db, fresh, t) for t in CHAIN}
+        facts[step] = _facts(steps[step], keys)
+    steps["first"] = _step("first build", ["build", *NO_TESTS], raw, db, work)
+    as_of = steps["first"].query("select as_of_date from int_as_of_date")[0][0]
+
+    keys = _land_web_batch(raw, db, as_of)
+    _edit_and_remove_web_batches(raw)
+    keys["email_key"] = _land_email_batch(raw, db)
+    steps["step1"] = _step("step 1", ["build", "--selector", "realtime"], raw, db, work)
+    check("step1", [])
+
+    synth.append_day(raw, seed=SEED + 1)
+    steps["step2"] = _step("step 2", ["build"], raw, db, work)
+    check("step2", [])
+
+    removed = _customer_with_email(db)
+    customers = raw / "customers.csv"
+    original = customers.read_bytes()
+    header, body = _rows(customers)
+    _write(customers, header, [r for r in body if r[0] != removed])
+    back = ["--vars", f"{{as_of_date: '{as_of - dt.timedelta(days=20)}'}}"]
+    steps["step3"] = _step("step 3", ["build", "--selector", "realtime", *back], raw, db, work)
+    keys["removed"] = removed
+    check("step3", back)
+
+    customers.write_bytes(original)
+    steps["step4"] = _step("step 4", ["build", "--selector", "realtime"], raw, db, work)
+    check("step4", [])
+    return Chain(work, raw, db, as_of, removed, steps, diffs, facts)
+
+
+def _differences(incremental: Path, fresh: Path, table: str) -> tuple[int, int, int, int]:
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{incremental}' as inc (read_only)")
+        con.execute(f"attach '{fresh}' as ful (read_only)")
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                f"where table_catalog = 'ful' and table_name = '{table}' and column_name <> '_loaded_at' "
+                "order by ordinal_position"
+            ).fetchall()
+        ]
+        select = ", ".join(cols)
+        a = f"(select {select} from inc.main.{table})"
+        b = f"(select {select} from ful.main.{table})"
+        only_inc = con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
+        only_full = con.execute(f"select count(*) from ({b} except all {a})").fetchone()[0]
+        n_inc = con.execute(f"select count(*) from {a}").fetchone()[0]
+        n_full = con.execute(f"select count(*) from {b}").fetchone()[0]
+        return only_inc, only_full, n_inc, n_full
+    finally:
+        con.close()
+
+
+def _assert_same(chain: Chain, step: str) -> None:
+    for table in CHAIN:
+        only_inc, only_full, n_inc, n_full = chain.diffs[step][table]
+        assert (only_inc, only_full) == (0, 0), (
+            f"{step}, {table}: {only_inc} rows only in the incremental table, {only_full} only in "
+            f"the full refresh ({n_inc} vs {n_full} rows)"
+        )
+        assert n_inc == n_full > 0
+
+
+def test_new_edited_and_removed_files_and_conflicting_versions(chain):
+    _assert_same(chain, "step1")
+    facts = chain.facts["step1"]
+    assert facts["chain_new"] == 0  # after the cutoff: quarantined for now
+    assert facts["e_a"] != "purchase"  # its newer version is after the cutoff
+    assert facts["e_b_from_chain_file"] == 0  # the quarantined newer version never wins
+    assert facts["email_click"] == 1  # the conflicting newer email version wins
+
+
+def test_cutoff_moving_forward_and_plain_build(chain):
+    _assert_same(chain, "step2")
+    facts = chain.facts["step2"]
+    assert facts["chain_new"] == 1
+    assert facts["e_a"] == "purchase"
+    rec = chain.facts["step2"]["reconciliation"]
+    assert len(rec) > 0
+    assert all(unaccounted == 0 for _, unaccounted, _ in rec), rec
+    assert all(clean > 0 for _, _, clean in rec), rec
+
+
+def test_cutoff_moving_backward_and_customer_leaving(chain):
+    _assert_same(chain, "step3")
+    facts = chain.facts["step3"]
+    assert facts["removed_customer_rows"] == 0
+    assert facts["after_cutoff"] == 0
+
+
+def test_cutoff_and_customer_back(chain):
+    _assert_same(chain, "step4")
+    facts = chain.facts["step4"]
+    assert facts["removed_customer_rows"] > 0
+    assert facts["chain_new"] == 1
+
+
+def test_scratch_tables_are_dropped_and_the_date_log_absorbed(chain):
+    tables = {r[0] for r in chain.facts["step4"]["tables"]}
+    assert not [t for t in tables if t.endswith("__changed_keys")], tables
+    assert chain.facts["step4"]["pending_dates"] == 0
