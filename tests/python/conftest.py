@@ -82,6 +82,35 @@ def run_dbt(
     return DbtRun(raw_dir, db_path, target_dir, proc.returncode, proc.stdout + proc.stderr)
 
 
+def table_differences(incremental: Path, fresh: Path, table: str) -> tuple[int, int, int, int]:
+    """Compare `table` in two warehouses: rows only in `incremental`, rows only in `fresh`
+    (`except all` both ways) and both row counts. Load times (`_loaded_at`) differ by
+    construction and are left out; columns are taken by name in `fresh`'s order, so a table
+    that gained columns by `on_schema_change` compares by name, not position."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{incremental}' as inc (read_only)")
+        con.execute(f"attach '{fresh}' as ful (read_only)")
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                f"where table_catalog = 'ful' and table_name = '{table}' and column_name <> '_loaded_at' "
+                "order by ordinal_position"
+            ).fetchall()
+        ]
+        select = ", ".join(cols)
+        a = f"(select {select} from inc.main.{table})"
+        b = f"(select {select} from ful.main.{table})"
+        only_inc = con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
+        only_full = con.execute(f"select count(*) from ({b} except all {a})").fetchone()[0]
+        n_inc = con.execute(f"select count(*) from {a}").fetchone()[0]
+        n_full = con.execute(f"select count(*) from {b}").fetchone()[0]
+        return only_inc, only_full, n_inc, n_full
+    finally:
+        con.close()
+
+
 def generate(out_dir: Path, n_customers: int, seed: int = 7, **kwargs) -> dict[str, int]:
     from audience import synth
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.python.conftest import DbtRun, generate, run_dbt
+from tests.python.conftest import DbtRun, generate, run_dbt, table_differences
 
 pytestmark = pytest.mark.e2e
 
@@ -206,7 +206,7 @@ def chain(tmp_path_factory) -> Chain:
 
     def check(step: str, extra: list[str]) -> None:
         fresh = _fresh(work, raw, step, extra)
-        diffs[step] = {t: _differences(db, fresh, t) for t in CHAIN}
+        diffs[step] = {t: table_differences(db, fresh, t) for t in CHAIN}
         facts[step] = _facts(steps[step], keys)
     steps["first"] = _step("first build", ["build", *NO_TESTS], raw, db, work)
     as_of = steps["first"].query("select as_of_date from int_as_of_date")[0][0]
@@ -236,30 +236,6 @@ def chain(tmp_path_factory) -> Chain:
     check("step4", [])
     return Chain(work, raw, db, as_of, removed, steps, diffs, facts)
 
-
-def _differences(incremental: Path, fresh: Path, table: str) -> tuple[int, int, int, int]:
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{incremental}' as inc (read_only)")
-        con.execute(f"attach '{fresh}' as ful (read_only)")
-        cols = [
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns "
-                f"where table_catalog = 'ful' and table_name = '{table}' and column_name <> '_loaded_at' "
-                "order by ordinal_position"
-            ).fetchall()
-        ]
-        select = ", ".join(cols)
-        a = f"(select {select} from inc.main.{table})"
-        b = f"(select {select} from ful.main.{table})"
-        only_inc = con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
-        only_full = con.execute(f"select count(*) from ({b} except all {a})").fetchone()[0]
-        n_inc = con.execute(f"select count(*) from {a}").fetchone()[0]
-        n_full = con.execute(f"select count(*) from {b}").fetchone()[0]
-        return only_inc, only_full, n_inc, n_full
-    finally:
-        con.close()
 
 
 def _assert_same(chain: Chain, step: str) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.python.conftest import DbtRun, generate, run_dbt
+from tests.python.conftest import DbtRun, generate, run_dbt, table_differences
 
 pytestmark = pytest.mark.e2e
 
@@ -120,26 +120,10 @@ def runs(tmp_path_factory) -> IncrementalRuns:
     return IncrementalRuns(work, raw, changed_file, deleted_files, first, realtime, full_refresh)
 
 
-def _differences(incremental: Path, fresh: Path, table: str) -> tuple[int, int, int, int]:
-    """Rows only in the incremental table, rows only in the full refresh, and both counts."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{incremental}' as inc (read_only)")
-        con.execute(f"attach '{fresh}' as ful (read_only)")
-        a = f"(select * exclude (_loaded_at) from inc.main.{table})"
-        b = f"(select * exclude (_loaded_at) from ful.main.{table})"
-        only_inc = con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0]
-        only_full = con.execute(f"select count(*) from ({b} except all {a})").fetchone()[0]
-        n_inc = con.execute(f"select count(*) from {a}").fetchone()[0]
-        n_full = con.execute(f"select count(*) from {b}").fetchone()[0]
-        return only_inc, only_full, n_inc, n_full
-    finally:
-        con.close()
-
 
 def _assert_same_as_full_refresh(runs: IncrementalRuns, tables: list[str]) -> None:
     for table in tables:
-        only_inc, only_full, n_inc, n_full = _differences(
+        only_inc, only_full, n_inc, n_full = table_differences(
             runs.realtime.db_path, runs.full_refresh.db_path, table
         )
         assert (only_inc, only_full) == (0, 0), (
