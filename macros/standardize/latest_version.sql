@@ -116,7 +116,6 @@ latest_versions as (
         {{- return('') -}}
     {%- endif -%}
     {%- set changed = latest_version_changed_keys_relation() -%}
-    {%- set dates = latest_version_changed_dates_relation(this) -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- set has_state = '_loaded_at' in columns -%}
     {%- if not has_state -%}
@@ -214,12 +213,7 @@ latest_versions as (
     where {{ key }} is not null;
     {%- if log_dates %}
 
-    create table if not exists {{ dates }} (event_date date);
-
-    insert into {{ dates }}
-    select distinct cast(event_at as date)
-    from {{ this }}
-    where {{ key }} in (select {{ key }} from {{ changed }});
+    {{ _log_changed_dates(key) }};
     {%- endif %}
 
     delete from {{ this }}
@@ -234,20 +228,30 @@ latest_versions as (
         {{- return('') -}}
     {%- endif -%}
     {%- set changed = latest_version_changed_keys_relation() -%}
-    {%- set dates = latest_version_changed_dates_relation(this) -%}
     {%- if log_dates %}
-    create table if not exists {{ dates }} (event_date date);
     {%- if is_incremental() %}
-    insert into {{ dates }}
-    select distinct cast(event_at as date)
-    from {{ this }}
-    where {{ key }} in (select {{ key }} from {{ changed }});
+    {{ _log_changed_dates(key) }};
     {%- else %}
-    insert into {{ dates }} values (null);
+    create table if not exists {{ latest_version_changed_dates_relation(this) }} (event_date date);
+    insert into {{ latest_version_changed_dates_relation(this) }} values (null);
     {%- endif %}
     {%- endif %}
     drop table if exists {{ changed }}
 {% endmacro %}
+
+
+{#- Statements (no trailing semicolon): append to this model's date log the event dates of its
+    rows whose key is in this run's changed keys. The pre-hook calls it before deleting those
+    rows (dates a version leaves), the post-hook after appending the winners (dates it enters). -#}
+{% macro _log_changed_dates(key) %}
+    {%- set dates = latest_version_changed_dates_relation(this) -%}
+    create table if not exists {{ dates }} (event_date date);
+
+    insert into {{ dates }}
+    select distinct cast(event_at as date)
+    from {{ this }}
+    where {{ key }} in (select {{ key }} from {{ latest_version_changed_keys_relation() }})
+{%- endmacro %}
 
 
 {#-
