@@ -16,11 +16,14 @@
     differing_columns_list(columns, alias): aggregate expression listing, comma-separated, the
     columns that take more than one value within the group (columns must already be
     null-coalesced text, as in dq_duplicates). Null when none differ.
+    issue 7: a column without nulls takes more than one value exactly when its min and max
+    differ; min/max keep one value per group instead of a distinct set per column (the
+    count(distinct) form held a hash table per compared column over every repeated row).
 -#}
 {% macro differing_columns_list(columns, alias) %}
     {%- set parts = [] -%}
     {%- for c in columns -%}
-        {%- do parts.append("case when count(distinct " ~ alias ~ "." ~ c ~ ") > 1 then ', " ~ c ~ "' else '' end") -%}
+        {%- do parts.append("case when min(" ~ alias ~ "." ~ c ~ ") <> max(" ~ alias ~ "." ~ c ~ ") then ', " ~ c ~ "' else '' end") -%}
     {%- endfor -%}
     {%- set joined = dbt.concat(parts) -%}
     case

@@ -13,19 +13,41 @@
     person_id is deterministic: 'p_' || smallest customer_id of the component; for components
     without any customer_id (anonymous visitors, email-only contacts) 'p_' || md5 of the
     smallest label, which keeps emails out of the key.
+
+    Incremental (issue 7, macros/identity/identity_stitching_incremental.sql): after the first
+    build only the connected components that a new or dropped link touches are propagated
+    again; the other rows stay. The result equals a full rebuild (tests/python/
+    test_incremental_identity.py compares them).
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ identity_stitching_prepare(ref('int_identity_edges')) }}",
+    post_hook="{{ identity_stitching_finish(ref('int_identity_edges')) }}",
+) }}
 {%- set rounds = var('identity_max_iterations') | int -%}
+{%- set partial = identity_stitching_is_partial() -%}
 with
 
 edges as (
     select * from {{ ref('int_identity_edges') }}
 ),
 
+{% if partial %}
+{#- only the components touched since the last run (written by the pre-hook) -#}
+affected_nodes as (
+    select node from {{ identity_stitching_affected_relation() }}
+),
+
+{% endif %}
 keyed_edges as (
     select
         {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node_a,
         {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node_b
     from edges
+    {% if partial -%}
+    where {{ identity_node_key('identifier_type_a', 'identifier_a') }} in (select node from affected_nodes)
+    {%- endif %}
 ),
 
 nodes as (
@@ -34,12 +56,18 @@ nodes as (
         identifier_a as identifier,
         {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node
     from edges
+    {% if partial -%}
+    where {{ identity_node_key('identifier_type_a', 'identifier_a') }} in (select node from affected_nodes)
+    {%- endif %}
     union
     select distinct
         identifier_type_b as identifier_type,
         identifier_b as identifier,
         {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node
     from edges
+    {% if partial -%}
+    where {{ identity_node_key('identifier_type_b', 'identifier_b') }} in (select node from affected_nodes)
+    {%- endif %}
 ),
 
 {#- both directions plus a self-loop per node, so one join per round keeps a node's own label -#}

@@ -44,71 +44,103 @@ consent_events as (
     select * from {{ ref('int_consent_events_deduplicated') }}
 ),
 
-links as (
-    select distinct
-        'customer_id' as identifier_type_a,
-        customer_id as identifier_a,
-        'email' as identifier_type_b,
-        email as identifier_b,
-        'crm.customers' as edge_source
+{#- issue 7: each source's distinct pairs and identifiers on the identifier columns alone,
+    the constant type and source columns added after: grouping them too, or grouping every raw
+    row with min(edge_source), was most of this model's time -#}
+crm_pairs as (
+    select distinct customer_id, email
     from customers
     where email is not null
+),
 
-    union all
-
-    select distinct
-        'anonymous_id' as identifier_type_a,
-        anonymous_id as identifier_a,
-        'customer_id' as identifier_type_b,
-        customer_id as identifier_b,
-        'web.events' as edge_source
+web_pairs as (
+    select distinct anonymous_id, customer_id
     from web_events
     where anonymous_id is not null and customer_id is not null
         and event_date < {{ as_of_timestamp() }}
+),
 
-    union all
-
-    select distinct
-        'customer_id' as identifier_type_a,
-        customer_id as identifier_a,
-        'email' as identifier_type_b,
-        email as identifier_b,
-        'email.events' as edge_source
+email_pairs as (
+    select distinct customer_id, email
     from email_events
     where customer_id is not null and email is not null
         and event_at < {{ as_of_timestamp() }}
+),
 
-    union all
-
-    select distinct
-        'customer_id' as identifier_type_a,
-        customer_id as identifier_a,
-        'email' as identifier_type_b,
-        email as identifier_b,
-        'survey.responses' as edge_source
+survey_pairs as (
+    select distinct customer_id, email
     from survey_responses
     where customer_id is not null and email is not null
         and submitted_at < {{ as_of_timestamp() }}
 ),
 
+links as (
+    select
+        'customer_id' as identifier_type_a,
+        customer_id as identifier_a,
+        'email' as identifier_type_b,
+        email as identifier_b,
+        'crm.customers' as edge_source
+    from crm_pairs
+
+    union all
+
+    select
+        'anonymous_id' as identifier_type_a,
+        anonymous_id as identifier_a,
+        'customer_id' as identifier_type_b,
+        customer_id as identifier_b,
+        'web.events' as edge_source
+    from web_pairs
+
+    union all
+
+    select
+        'customer_id' as identifier_type_a,
+        customer_id as identifier_a,
+        'email' as identifier_type_b,
+        email as identifier_b,
+        'email.events' as edge_source
+    from email_pairs
+
+    union all
+
+    select
+        'customer_id' as identifier_type_a,
+        customer_id as identifier_a,
+        'email' as identifier_type_b,
+        email as identifier_b,
+        'survey.responses' as edge_source
+    from survey_pairs
+),
+
+{%- set identifier_sources = [
+    ('customers', 'customer_id', 'customer_id', 'crm.customers'),
+    ('orders', 'customer_id', 'customer_id', 'shop.orders'),
+    ('consent_events', 'customer_id', 'customer_id', 'crm.consent_events'),
+    ('web_events', 'customer_id', 'customer_id', 'web.events'),
+    ('web_events', 'anonymous_id', 'anonymous_id', 'web.events'),
+    ('email_events', 'customer_id', 'customer_id', 'email.events'),
+    ('email_events', 'email', 'email', 'email.events'),
+    ('survey_responses', 'customer_id', 'customer_id', 'survey.responses'),
+    ('survey_responses', 'email', 'email', 'survey.responses'),
+] %}
+
+{#- every identifier each source holds, with that source (as before this change, the clean
+    customers and orders are taken without a null filter) -#}
 identifiers as (
-    select customer_id as identifier, 'customer_id' as identifier_type, 'crm.customers' as edge_source from customers
-    union all
-    select customer_id, 'customer_id', 'shop.orders' from orders
-    union all
-    select customer_id, 'customer_id', 'crm.consent_events' from consent_events where customer_id is not null
-    union all
-    select customer_id, 'customer_id', 'web.events' from web_events where customer_id is not null
-    union all
-    select anonymous_id, 'anonymous_id', 'web.events' from web_events where anonymous_id is not null
-    union all
-    select customer_id, 'customer_id', 'email.events' from email_events where customer_id is not null
-    union all
-    select email, 'email', 'email.events' from email_events where email is not null
-    union all
-    select customer_id, 'customer_id', 'survey.responses' from survey_responses where customer_id is not null
-    union all
-    select email, 'email', 'survey.responses' from survey_responses where email is not null
+    {% for relation, column, identifier_type, edge_source in identifier_sources %}
+    select
+        identifier,
+        '{{ identifier_type }}' as identifier_type,
+        '{{ edge_source }}' as edge_source
+    from (
+        select distinct {{ column }} as identifier
+        from {{ relation }}
+        {% if relation not in ('customers', 'orders') %}where {{ column }} is not null{% endif %}
+    ) as {{ relation }}_{{ column }}
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
 ),
 
 self_links as (

@@ -1,0 +1,152 @@
+{#-
+    Incremental identity stitching (issue 7, docs/benchmarks.md "Data quality and identity at 1M").
+
+    int_identities_stitched is a table built by label propagation over the whole identity graph.
+    Its result for one connected component depends only on that component's links and on var
+    `identity_max_iterations`. So, after the first build, a run only has to redo the components a
+    changed link touches:
+
+      snapshot   `<model>__edges`: the keyed links (node_a, node_b, self-links included) the
+                 table was last computed from, with the number of rounds; written by the
+                 post-hook identity_stitching_finish();
+      changed    links in the current int_identity_edges and not in the snapshot, or the
+                 reverse (new identifiers and links, links dropped because an identifier became
+                 shared or a record left the as-of window);
+      affected   `<model>__affected`: the end nodes of changed links, plus every node whose
+                 stored person is the person of one of those nodes (its whole old component).
+
+    The pre-hook identity_stitching_prepare() writes `<model>__affected` and deletes the
+    affected rows; the model body propagates labels over the links whose first node is affected
+    and appends the result. Every current link with one affected end has its other end
+    affected too (an unchanged link joined two nodes of one old person; a changed link has both
+    ends listed), so the affected nodes form whole components of the current graph and
+    propagation there equals propagation over the whole graph; untouched components keep their
+    rows, which a full rebuild would compute again unchanged. This relies on the stored persons
+    being components, which the singular test assert_identity_stitching_converged checks after
+    every build. Without a snapshot, or when the snapshot was built with another number of
+    rounds, the run recomputes every component (same as --full-refresh).
+-#}
+
+{% macro identity_stitching_snapshot_relation() %}
+    {{- return(api.Relation.create(database=this.database, schema=this.schema,
+                                   identifier=this.identifier ~ '__edges')) -}}
+{% endmacro %}
+
+
+{% macro identity_stitching_affected_relation() %}
+    {{- return(api.Relation.create(database=this.database, schema=this.schema,
+                                   identifier=this.identifier ~ '__affected')) -}}
+{% endmacro %}
+
+
+{#- true when this run may recompute only the affected components -#}
+{% macro identity_stitching_is_partial() %}
+    {%- if _is_unit_test() or not execute or not is_incremental() -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set snapshot = identity_stitching_snapshot_relation() -%}
+    {%- if adapter.get_relation(database=snapshot.database, schema=snapshot.schema,
+                                identifier=snapshot.identifier) is none -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set rounds = run_query('select max(rounds) from ' ~ snapshot).columns[0].values()[0] -%}
+    {{- return(rounds is not none and (rounds | int) == (var('identity_max_iterations') | int)) -}}
+{% endmacro %}
+
+
+{#- the links of an int_identity_edges relation as node keys, one row per distinct pair -#}
+{% macro identity_keyed_edges_sql(edges_relation) %}
+    select distinct
+        {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node_a,
+        {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node_b
+    from {{ edges_relation }}
+{% endmacro %}
+
+
+{#- Pre-hook: on a partial run, write the affected nodes and delete their rows; on any other
+    incremental run, delete every row (the body recomputes them all). -#}
+{% macro identity_stitching_prepare(edges_relation) %}
+    {%- if _is_unit_test() or not execute or not is_incremental() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- if not identity_stitching_is_partial() -%}
+        {% do log(this.identifier ~ ': no usable snapshot of the links, every component is recomputed', info=true) %}
+        {{- return('delete from ' ~ this) -}}
+    {%- endif -%}
+    {%- set affected = identity_stitching_affected_relation() -%}
+    create or replace table {{ affected }} as
+    with
+
+    current_edges as (
+        {{ identity_keyed_edges_sql(edges_relation) }}
+    ),
+
+    previous_edges as (
+        select node_a, node_b from {{ identity_stitching_snapshot_relation() }}
+    ),
+
+    changed_edges as (
+        (select node_a, node_b from current_edges
+         except
+         select node_a, node_b from previous_edges)
+        union all
+        (select node_a, node_b from previous_edges
+         except
+         select node_a, node_b from current_edges)
+    ),
+
+    touched_nodes as (
+        select node_a as node from changed_edges
+        union
+        select node_b as node from changed_edges
+    ),
+
+    stored as (
+        select
+            {{ identity_node_key('identifier_type', 'identifier') }} as node,
+            person_id
+        from {{ this }}
+    ),
+
+    touched_persons as (
+        select distinct stored.person_id
+        from stored
+        inner join touched_nodes
+            on stored.node = touched_nodes.node
+    )
+
+    select node from touched_nodes
+    union
+    select stored.node
+    from stored
+    inner join touched_persons
+        on stored.person_id = touched_persons.person_id;
+
+    delete from {{ this }}
+    where {{ identity_node_key('identifier_type', 'identifier') }} in (select node from {{ affected }})
+{% endmacro %}
+
+
+{#- Post-hook: keep the links this table now reflects, drop the scratch table. -#}
+{% macro identity_stitching_finish(edges_relation) %}
+    {%- if _is_unit_test() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- if identity_stitching_is_partial() -%}
+        {%- set counts = run_query(
+            'select (select count(*) from ' ~ identity_stitching_affected_relation() ~ '), '
+            ~ '(select count(*) from ' ~ this ~ ')').rows[0] -%}
+        {% do log(this.identifier ~ ': ' ~ counts[0] ~ ' of ' ~ counts[1]
+                  ~ ' identifiers in touched components recomputed', info=true) %}
+    {%- endif -%}
+    create or replace table {{ identity_stitching_snapshot_relation() }} as
+    select
+        node_a,
+        node_b,
+        cast({{ var('identity_max_iterations') | int }} as {{ dbt.type_int() }}) as rounds
+    from (
+        {{ identity_keyed_edges_sql(edges_relation) }}
+    ) as keyed_edges;
+
+    drop table if exists {{ identity_stitching_affected_relation() }}
+{% endmacro %}
