@@ -54,7 +54,8 @@
         {%- set window_start_at = window_value.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
         {%- set window_date = window_value.strftime('%Y-%m-%d') -%}
         {%- set early_sql -%}
-            select session_id, min(event_date) as first_date
+            {#- prefixed, so that run_query's type inference cannot read an id such as '007' as a number #}
+            select {{ dbt.concat(["'s'", 'session_id']) }} as session_ref, min(event_date) as first_date
             from {{ ref('int_web_sessions_daily') }}
             where event_date < cast('{{ window_date }}' as {{ date_type }})
                 and session_id in (
@@ -63,10 +64,11 @@
                     where event_date >= cast('{{ window_date }}' as {{ date_type }})
                 )
             group by session_id
+            order by 1
         {%- endset -%}
         {%- set early = run_query(early_sql) -%}
         {%- if early.rows | length <= var('trigger_max_listed_sessions', 20000) | int -%}
-            {%- set early_sessions = early.columns[0].values() | list -%}
+            {%- set early_sessions = early.columns[0].values() | map('string') | map('replace', 's', '', 1) | list -%}
         {%- else -%}
             {%- set early_start_date = (early.columns[1].values() | min).strftime('%Y-%m-%d') -%}
         {%- endif -%}
