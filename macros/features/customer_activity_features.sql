@@ -3,9 +3,9 @@
     date and the behaviour and purchase rollups of that person as of that date. `as_of_expr` is
     one SQL date expression (as_of_date(), a literal, a scalar subquery) or a list of them: the
     rows of every date are computed in one statement, so the work that does not depend on the
-    date (resolving email events, order lines and web events to people, rolling web events up
-    per person, session and day) is done once however many dates are asked for (int_churn_examples asks
-    for three). Only data known by the end of a day counts (event_at < as_of + 1 day), so the
+    date (resolving email events, order lines and web sessions to people) is done once however
+    many dates are asked for (int_churn_examples asks for three). Only data known by the end of a
+    day counts (event_at < as_of + 1 day), so the
     same call on the same data always gives the same rows and nothing later leaks in.
     customer_profiles uses it (through int_customer_activity) with as_of_date(); the churn
     model calls it with earlier cutoffs. Equal dates in the list give one set of rows.
@@ -16,8 +16,10 @@
     including browsing before login.
 
     Exactness of the shortcuts: every window bound is a midnight (the day after the as-of date,
-    30 and 90 days before it), so web events rolled up per person, session and calendar day give
-    the same counts, distinct sessions and last visit as the events; an email campaign counts
+    30 and 90 days before it), so web events rolled up per device, customer id, session and
+    calendar day (int_web_sessions_daily, issue 7: ~3.5x fewer rows than the events, and the
+    identity joins run on those rows) give the same counts, distinct sessions and last visit as
+    the events; an email campaign counts
     for a date when the person's first event of that kind for it came before the bound.
 
     Columns (definitions in models/marts/customers/customer_profiles.md):
@@ -168,103 +170,81 @@ crm_rollup as (
     group by as_of_date, person_id
 ),
 
-{#- ---------- web behaviour: an event belongs to the person of its customer_id, else of its device;
-    rolled up once per person, session and day, then per as-of date -#}
-web_events as (
-    select
-        coalesce(by_customer.person_id, by_device.person_id) as person_id,
-        clean_web_events.session_id,
-        clean_web_events.event_type,
-        clean_web_events.event_at
-    from clean_web_events
-    left join customer_people as by_customer
-        on clean_web_events.customer_id = by_customer.customer_id
-    left join anonymous_people as by_device
-        on clean_web_events.anonymous_id = by_device.anonymous_id
-    where clean_web_events.event_at < (select max(cutoff_at) from cutoffs)
-),
-
+{#- ---------- web behaviour: from int_web_sessions_daily (clean events already rolled up per device,
+    customer id, session and day, ~3.5x fewer rows than the events), resolved to people on those
+    rows: an event belongs to the person of its customer_id, else of its device, and both are
+    keys of the rollup, so every row belongs to one person. Exact because every bound is a
+    midnight. Windowed counts go per (as-of date, person, session) first and then per person, so
+    distinct sessions are a plain count (no count(distinct): its per-group sets cannot spill). -#}
 web_session_days as (
     select
-        person_id,
-        session_id,
-        cast(event_at as {{ date_type }}) as event_date,
-        sum(case when event_type = 'page_view' then 1 else 0 end) as page_views,
-        sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
-        max(case when event_type = 'add_to_cart' then 1 else 0 end) as has_add_to_cart,
-        max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase,
-        max(event_at) as last_event_at
-    from web_events
-    where person_id is not null
-    group by person_id, session_id, cast(event_at as {{ date_type }})
+        coalesce(by_customer.person_id, by_device.person_id) as person_id,
+        web_days.session_id,
+        web_days.event_date,
+        web_days.page_views,
+        web_days.product_views,
+        web_days.add_to_carts,
+        web_days.purchases,
+        web_days.last_event_at
+    from {{ ref('int_web_sessions_daily') }} as web_days
+    left join customer_people as by_customer
+        on web_days.customer_id = by_customer.customer_id
+    left join anonymous_people as by_device
+        on web_days.anonymous_id = by_device.anonymous_id
+    where web_days.event_date < (select max(cutoff_date) from cutoffs)
+        and coalesce(by_customer.person_id, by_device.person_id) is not null
 ),
 
-web_days_by_cutoff as (
+{#- only the 90 days before a cutoff feed the windowed counts -#}
+web_window_sessions as (
     select
         cutoffs.as_of_date,
-        cutoffs.since_30d_date,
-        cutoffs.since_90d_date,
         web_session_days.person_id,
         web_session_days.session_id,
-        web_session_days.event_date,
-        web_session_days.page_views,
-        web_session_days.product_views,
-        web_session_days.add_to_carts,
-        web_session_days.has_add_to_cart,
-        web_session_days.has_purchase,
-        web_session_days.last_event_at
+        max(case when web_session_days.event_date >= cutoffs.since_30d_date then 1 else 0 end) as in_30d,
+        sum(case when web_session_days.event_date >= cutoffs.since_30d_date then web_session_days.page_views else 0 end) as page_views_30d,
+        sum(web_session_days.page_views) as page_views_90d,
+        sum(case when web_session_days.event_date >= cutoffs.since_30d_date then web_session_days.product_views else 0 end) as product_views_30d,
+        sum(web_session_days.product_views) as product_views_90d,
+        sum(web_session_days.add_to_carts) as add_to_carts_90d,
+        max(case when web_session_days.add_to_carts > 0 then 1 else 0 end) as has_add_to_cart,
+        max(case when web_session_days.purchases > 0 then 1 else 0 end) as has_purchase
     from web_session_days
     inner join cutoffs
-        on web_session_days.event_date < cutoffs.cutoff_date
+        on web_session_days.event_date >= cutoffs.since_90d_date
+        and web_session_days.event_date < cutoffs.cutoff_date
+    group by cutoffs.as_of_date, web_session_days.person_id, web_session_days.session_id
 ),
 
-web_sessions_90d as (
-    select
-        as_of_date,
-        person_id,
-        session_id,
-        max(has_add_to_cart) as has_add_to_cart,
-        max(has_purchase) as has_purchase
-    from web_days_by_cutoff
-    where event_date >= since_90d_date
-        and session_id is not null
-    group by as_of_date, person_id, session_id
-),
-
-{#- only the 90 days before a cutoff feed the windowed counts; the last visit looks at all days -#}
+{#- a null session_id is one group here: its views count, it is not a session -#}
 web_window_rollup as (
     select
         as_of_date,
         person_id,
-        count(distinct case when event_date >= since_30d_date then session_id end) as sessions_30d,
-        count(distinct session_id) as sessions_90d,
-        sum(case when event_date >= since_30d_date then page_views else 0 end) as page_views_30d,
-        sum(page_views) as page_views_90d,
-        sum(case when event_date >= since_30d_date then product_views else 0 end) as product_views_30d,
-        sum(product_views) as product_views_90d,
-        sum(add_to_carts) as add_to_cart_90d
-    from web_days_by_cutoff
-    where event_date >= since_90d_date
+        count(case when in_30d = 1 then session_id end) as sessions_30d,
+        count(session_id) as sessions_90d,
+        sum(page_views_30d) as page_views_30d,
+        sum(page_views_90d) as page_views_90d,
+        sum(product_views_30d) as product_views_30d,
+        sum(product_views_90d) as product_views_90d,
+        sum(add_to_carts_90d) as add_to_cart_90d,
+        sum(
+            case when session_id is not null and has_add_to_cart = 1 and has_purchase = 0 then 1 else 0 end
+        ) as cart_abandonments_90d
+    from web_window_sessions
     group by as_of_date, person_id
 ),
 
+{#- the last visit looks at all days before the cutoff -#}
 web_rollup as (
     select
-        web_days_by_cutoff.as_of_date,
-        web_days_by_cutoff.person_id,
-        max(web_days_by_cutoff.last_event_at) as last_visit_at
-    from web_days_by_cutoff
-    group by web_days_by_cutoff.as_of_date, web_days_by_cutoff.person_id
-),
-
-abandonment_rollup as (
-    select
-        as_of_date,
-        person_id,
-        sum(case when has_add_to_cart = 1 and has_purchase = 0 then 1 else 0 end) as cart_abandonments_90d
-    from web_sessions_90d
-    group by as_of_date, person_id
+        cutoffs.as_of_date,
+        web_session_days.person_id,
+        max(web_session_days.last_event_at) as last_visit_at
+    from web_session_days
+    inner join cutoffs
+        on web_session_days.event_date < cutoffs.cutoff_date
+    group by cutoffs.as_of_date, web_session_days.person_id
 ),
 
 {#- ---------- email engagement: by customer_id, else by recipient address; one row per person,
@@ -426,7 +406,7 @@ joined as (
         coalesce(web_window_rollup.product_views_30d, 0) as product_views_30d,
         coalesce(web_window_rollup.product_views_90d, 0) as product_views_90d,
         coalesce(web_window_rollup.add_to_cart_90d, 0) as add_to_cart_90d,
-        coalesce(abandonment_rollup.cart_abandonments_90d, 0) as cart_abandonments_90d,
+        coalesce(web_window_rollup.cart_abandonments_90d, 0) as cart_abandonments_90d,
         web_rollup.last_visit_at,
         coalesce(email_rollup.emails_received, 0) as emails_received,
         coalesce(email_rollup.emails_opened, 0) as emails_opened,
@@ -453,9 +433,6 @@ joined as (
     left join web_window_rollup
         on population.as_of_date = web_window_rollup.as_of_date
         and population.person_id = web_window_rollup.person_id
-    left join abandonment_rollup
-        on population.as_of_date = abandonment_rollup.as_of_date
-        and population.person_id = abandonment_rollup.person_id
     left join email_rollup
         on population.as_of_date = email_rollup.as_of_date
         and population.person_id = email_rollup.person_id

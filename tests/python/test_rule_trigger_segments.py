@@ -242,6 +242,59 @@ def test_incremental_triggers_equal_a_full_refresh(segments_run):
         con.close()
 
 
+def test_incremental_triggers_without_the_session_list_give_the_same_rows(segments_run):
+    """The incremental run reads the earlier events of the touched sessions by listed session_id;
+    with var trigger_max_listed_sessions 0 it reads them from their earliest day instead. A rerun
+    on a copy (the window's sessions recomputed and replaced) must leave the table unchanged on
+    both paths, and the window must touch sessions with events before its first day (else the
+    list would be empty and this would check nothing)."""
+    run = segments_run
+    early = run.query(
+        """
+        with window_start as (
+            select max(anchor_at) - interval 72 hour as window_start_at from segment_trigger_events
+        ),
+        touched as (
+            select distinct session_id from int_web_events_deduplicated
+            where event_at >= (select window_start_at from window_start) and session_id is not null
+        )
+        select count(distinct e.session_id)
+        from int_web_events_deduplicated as e
+        inner join touched on e.session_id = touched.session_id
+        where e.event_at < cast(cast((select window_start_at from window_start) as date) as timestamp)
+        """
+    )[0][0]
+    assert early > 0, "no touched session has events before the window's first day"
+    for max_listed in (0, 100000):
+        copy_dir = run.work / f"rerun_{max_listed}"
+        (copy_dir / "warehouse").mkdir(parents=True)
+        copy_db = copy_dir / "warehouse" / DB_NAME
+        shutil.copy(run.realtime.db_path, copy_db)
+        rerun = run_dbt(
+            [
+                *("run", "--select", "segment_trigger_events"),
+                *("--vars", f"{{land_raw_files: false, trigger_max_listed_sessions: {max_listed}}}"),
+            ],
+            run.raw,
+            copy_db,
+            copy_dir,
+            run.env,
+        )
+        assert rerun.returncode == 0, rerun.output[-5000:]
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach '{run.realtime.db_path}' as before (read_only)")
+            con.execute(f"attach '{copy_db}' as rerun (read_only)")
+            for a, b in (("before", "rerun"), ("rerun", "before")):
+                diff = con.execute(
+                    f"select count(*) from (select * from {a}.main.segment_trigger_events except all "
+                    f"select * from {b}.main.segment_trigger_events)"
+                ).fetchone()[0]
+                assert diff == 0, f"max_listed {max_listed}: {diff} rows in {a} but not in {b}"
+        finally:
+            con.close()
+
+
 def _read_exports(exports: Path, destination: str, fmt: str) -> list[dict]:
     files = sorted((exports / destination / fmt).glob(f"segment=*/*.{fmt}"))
     assert files, f"no {destination} {fmt} files"

@@ -22,58 +22,99 @@
     tags=['realtime', 'segments'],
 ) }}
 {%- set ts_type = api.Column.translate_type('timestamp') -%}
+{%- set date_type = api.Column.translate_type('date') -%}
 {%- set lookback_hours = var('trigger_lookback_hours') | int -%}
+{%- set session_key -%}
+    coalesce(
+        session_id,
+        {{ dbt.concat(["'no_session|'", "coalesce(customer_id, anonymous_id)", "'|'",
+            "cast(cast(event_at as " ~ date_type ~ ") as " ~ dbt.type_string() ~ ")"]) }}
+    )
+{%- endset -%}
+{#- Incremental runs (issue 7): the window start is looked up before the statement runs and
+    written into it as a literal, so that it reaches the scan of int_web_events_deduplicated as a
+    plain filter (a bound computed in a CTE or a scalar subquery is not pushed into the scan, and
+    the run then read and materialised every event). A recomputed session needs all of its
+    events: those from the window's first day on are read by that bound; the few sessions that
+    also have events before that day (sessions across midnight, reused session ids) are listed
+    from int_web_sessions_daily (3.5x fewer rows than the events) and their earlier events read
+    by session_id. More than var trigger_max_listed_sessions of them (default 20000): their
+    earlier events are read from their earliest day instead. -#}
+-- depends_on: {{ ref('int_web_sessions_daily') }}
+{%- set window_start_at = '1900-01-01 00:00:00' -%}
+{%- set window_date = '1900-01-01' -%}
+{%- set early_sessions = [] -%}
+{%- set early_start_date = none -%}
+{%- if is_incremental() and execute -%}
+    {%- set window_sql -%}
+        select {{ dbt.dateadd('hour', -lookback_hours, 'max(anchor_at)') }} from {{ this }}
+    {%- endset -%}
+    {%- set window_value = run_query(window_sql).columns[0].values()[0] -%}
+    {%- if window_value is not none -%}
+        {%- set window_start_at = window_value.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
+        {%- set window_date = window_value.strftime('%Y-%m-%d') -%}
+        {%- set early_sql -%}
+            {#- prefixed, so that run_query's type inference cannot read an id such as '007' as a number #}
+            select {{ dbt.concat(["'s'", 'session_id']) }} as session_ref, min(event_date) as first_date
+            from {{ ref('int_web_sessions_daily') }}
+            where event_date < cast('{{ window_date }}' as {{ date_type }})
+                and session_id in (
+                    select session_id
+                    from {{ ref('int_web_sessions_daily') }}
+                    where event_date >= cast('{{ window_date }}' as {{ date_type }})
+                )
+            group by session_id
+            order by 1
+        {%- endset -%}
+        {%- set early = run_query(early_sql) -%}
+        {%- if early.rows | length <= var('trigger_max_listed_sessions', 20000) | int -%}
+            {%- set early_sessions = early.columns[0].values() | map('string') | map('replace', 's', '', 1) | list -%}
+        {%- else -%}
+            {%- set early_start_date = (early.columns[1].values() | min).strftime('%Y-%m-%d') -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endif %}
 with
 
-web_events as (
-    select * from {{ ref('int_web_events_deduplicated') }}
-    where event_at < {{ as_of_timestamp() }}
-),
-
+{#- the sessions (and days) to (re)compute: all of them, or those touched by the window #}
 {% if is_incremental() %}
-recompute_window as (
-    select
-        coalesce(
-            {{ dbt.dateadd('hour', -lookback_hours, 'max(anchor_at)') }},
-            cast('1900-01-01' as {{ ts_type }})
-        ) as window_start_at
-    from {{ this }}
+sessions_in_scope as (
+    select distinct {{ session_key }} as session_key
+    from {{ ref('int_web_events_deduplicated') }}
+    where event_at >= cast('{{ window_start_at }}' as {{ ts_type }})
+        and event_at < {{ as_of_timestamp() }}
 ),
 
 {% endif %}
-keyed_events as (
+{#- every event of those sessions (all events on a first build); read once per use below rather
+    than materialised as one CTE of every event (issue 7) #}
+{% set session_events_sql %}
     select
-        coalesce(
-            session_id,
-            {{ dbt.concat(["'no_session|'", "coalesce(customer_id, anonymous_id)", "'|'",
-                "cast(cast(event_at as date) as " ~ dbt.type_string() ~ ")"]) }}
-        ) as session_key,
+        {{ session_key }} as session_key,
         session_id,
         customer_id,
         anonymous_id,
         product_id,
         event_type,
         event_at
-    from web_events
-),
-
-{#- the sessions (and days) to (re)compute: all of them, or those touched by the window -#}
-sessions_in_scope as (
-    select distinct session_key
-    from keyed_events
+    from {{ ref('int_web_events_deduplicated') }}
+    where event_at < {{ as_of_timestamp() }}
     {% if is_incremental() -%}
-    where event_at >= (select window_start_at from recompute_window)
+        and {{ session_key }} in (select session_key from sessions_in_scope)
+        and (
+            event_at >= cast('{{ window_date }}' as {{ ts_type }})
+            {%- if early_start_date is not none %}
+            or event_at >= cast('{{ early_start_date }}' as {{ ts_type }})
+            {%- elif early_sessions %}
+            or session_id in (
+                {%- for session_id in early_sessions %}
+                '{{ session_id | replace("'", "''") }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            )
+            {%- endif %}
+        )
     {%- endif %}
-),
-
-session_events as (
-    select keyed_events.*
-    from keyed_events
-    {% if is_incremental() -%}
-    inner join sessions_in_scope
-        on keyed_events.session_key = sessions_in_scope.session_key
-    {%- endif %}
-),
+{%- endset %}
 
 {#- issue 7: the distinct products per session are counted from the distinct
     (session, event type, product) triples rather than with count(distinct) next to the other
@@ -91,7 +132,7 @@ session_rollup as (
         min(case when event_type = 'add_to_cart' then event_at end) as first_added_at,
         max(case when event_type = 'add_to_cart' then event_at end) as last_added_at,
         max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase
-    from session_events
+    from ({{ session_events_sql }}) as session_events
     group by session_key
 ),
 
@@ -100,7 +141,7 @@ session_products as (
         session_key,
         event_type,
         product_id
-    from session_events
+    from ({{ session_events_sql }}) as session_events
     where event_type in ('product_view', 'add_to_cart')
         and product_id is not null
     group by session_key, event_type, product_id
@@ -176,11 +217,12 @@ browse_day_events as (
         cast(event_at as date) as browse_date,
         product_id,
         event_at
-    from keyed_events
+    from {{ ref('int_web_events_deduplicated') }}
     where event_type = 'product_view'
+        and event_at < {{ as_of_timestamp() }}
     {% if is_incremental() -%}
         {#- whole days, so a day's row is always computed from all of its events -#}
-        and event_at >= cast(cast((select window_start_at from recompute_window) as date) as {{ ts_type }})
+        and event_at >= cast('{{ window_date }}' as {{ ts_type }})
     {%- endif %}
 ),
 
