@@ -122,7 +122,9 @@ def make_bad_folder(raw: Path) -> None:
         "event_id,anonymous_id,customer_id,session_id,event_type,event_at\n"
         "W_CUSTOM,d2,,s2,newsletter_popup,2024-06-03 10:00:00\n"
         "W_LOGIN,d2,C2,s2,login,2024-06-03 10:01:00\n"
-        "W_NOBODY,,,s3,page_view,2024-06-03 10:02:00\n",
+        "W_NOBODY,,,s3,page_view,2024-06-03 10:02:00\n"
+        "W_FUTURE,d2,,s2,page_view,2099-01-01 10:00:00\n"
+        "W_SLASHED,d2,,s2,PageView,2024/06/03 10:03:00\n",
     )
     # ---- email events: unknown event type
     write(
@@ -228,6 +230,27 @@ def test_unknown_event_types(bad_build):
     custom = "select event_type from int_web_events_deduplicated where event_id = 'W_CUSTOM'"
     assert bad_build.query(custom) == [("other",)]
     assert reasons(bad_build, "web.events")["W_NOBODY"] == "missing_identity"
+
+
+def test_raw_text_of_quarantined_and_reformatted_events_is_kept(bad_build):
+    # staging keeps raw_event_type / raw_event_at only on flagged rows and where the text is
+    # not the typed value's text (issue 7); rows quarantined later (future_timestamp, decided in
+    # int_web_events_validated) still show their raw values in dq_quarantine, read from raw
+    assert reasons(bad_build, "web.events")["W_FUTURE"] == "future_timestamp"
+    raw = bad_build.query("select raw_values from dq_quarantine where business_key = 'W_FUTURE'")[0][0]
+    assert '"event_at": "2099-01-01 10:00:00"' in raw and '"event_type": "page_view"' in raw
+    staged = (
+        "select raw_event_type, raw_event_at, event_type, cast(event_at as varchar) "
+        "from stg_web__events where event_id = '{}'"
+    )
+    # the raw text is the typed value's text: not repeated, nothing lost
+    assert bad_build.query(staged.format("W_FUTURE")) == [(None, None, "page_view", "2099-01-01 10:00:00")]
+    # another spelling and format: the raw text is kept
+    assert bad_build.query(staged.format("W_SLASHED")) == [
+        ("PageView", "2024/06/03 10:03:00", "page_view", "2024-06-03 10:03:00")
+    ]
+    # a flagged row keeps its raw text even when it is canonical
+    assert bad_build.query(staged.format("W_NOBODY"))[0][:2] == ("page_view", "2024-06-03 10:02:00")
 
 
 def test_out_of_range_score(bad_build):

@@ -48,13 +48,25 @@ typed as (
         {{ plausible_timestamp('event_at_parsed') }} as event_at,
 
         ---------- raw values and lineage
-        email as raw_email,
-        event_type as raw_event_type,
-        event_at as raw_event_at,
+        email as raw_email_text,
+        event_type as raw_event_type_text,
+        event_at as raw_event_at_text,
         _source_file,
         _source_row,
         _loaded_at
     from parsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            when email_event_id is null then 'missing_key'
+            when customer_id is null and email is null then 'missing_identity'
+            when event_type is null then 'invalid_event_type'
+            when event_at is null then 'unparseable_date'
+        end as dq_reason
+    from typed
 ),
 
 final as (
@@ -65,19 +77,26 @@ final as (
         email,
         event_type,
         event_at,
+        dq_reason,
+        {# issue 7: the raw text only where it says something the typed value does not (the
+           row is flagged, or the text is not exactly the typed value's text), see the YAML #}
         case
-            when email_event_id is null then 'missing_key'
-            when customer_id is null and email is null then 'missing_identity'
-            when event_type is null then 'invalid_event_type'
-            when event_at is null then 'unparseable_date'
-        end as dq_reason,
-        raw_email,
-        raw_event_type,
-        raw_event_at,
+            when dq_reason is not null or raw_email_text is distinct from email
+                then raw_email_text
+        end as raw_email,
+        case
+            when dq_reason is not null or raw_event_type_text is distinct from event_type
+                then raw_event_type_text
+        end as raw_event_type,
+        case
+            when dq_reason is not null
+                or raw_event_at_text is distinct from {{ dbt.cast('event_at', dbt.type_string()) }}
+                then raw_event_at_text
+        end as raw_event_at,
         _source_file,
         _source_row,
         _loaded_at
-    from typed
+    from flagged
 )
 
 select * from final

@@ -53,12 +53,24 @@ typed as (
         {{ plausible_timestamp('event_at_parsed') }} as event_at,
 
         ---------- raw values and lineage
-        event_type as raw_event_type,
-        event_at as raw_event_at,
+        event_type as raw_event_type_text,
+        event_at as raw_event_at_text,
         _source_file,
         _source_row,
         _loaded_at
     from parsed
+),
+
+flagged as (
+    select
+        *,
+        case
+            when event_id is null then 'missing_key'
+            when anonymous_id is null and customer_id is null then 'missing_identity'
+            when event_type is null then 'missing_event_type'
+            when event_at is null then 'unparseable_date'
+        end as dq_reason
+    from typed
 ),
 
 final as (
@@ -73,18 +85,22 @@ final as (
         page_url,
         category,
         event_at,
+        dq_reason,
+        {# issue 7: the raw text only where it says something the typed value does not (the
+           row is flagged, or the text is not exactly the typed value's text), see the YAML #}
         case
-            when event_id is null then 'missing_key'
-            when anonymous_id is null and customer_id is null then 'missing_identity'
-            when event_type is null then 'missing_event_type'
-            when event_at is null then 'unparseable_date'
-        end as dq_reason,
-        raw_event_type,
-        raw_event_at,
+            when dq_reason is not null or raw_event_type_text is distinct from event_type
+                then raw_event_type_text
+        end as raw_event_type,
+        case
+            when dq_reason is not null
+                or raw_event_at_text is distinct from {{ dbt.cast('event_at', dbt.type_string()) }}
+                then raw_event_at_text
+        end as raw_event_at,
         _source_file,
         _source_row,
         _loaded_at
-    from typed
+    from flagged
 )
 
 select * from final
