@@ -82,6 +82,23 @@ def run_dbt(
     return DbtRun(raw_dir, db_path, target_dir, proc.returncode, proc.stdout + proc.stderr)
 
 
+def run_dbt_ok(
+    what: str,
+    args: list[str],
+    raw_dir: Path,
+    db_path: Path,
+    work_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> DbtRun:
+    """run_dbt that fails the test with the end of dbt's output when dbt exits non-zero;
+    `what` names the step in the failure message ("<what> failed:")."""
+    run = run_dbt(args, raw_dir, db_path, work_dir, extra_env, cwd)
+    if run.returncode != 0:
+        pytest.fail(f"{what} failed:\n" + run.output[-8000:])
+    return run
+
+
 def table_differences(incremental: Path, fresh: Path, table: str) -> tuple[int, int, int, int]:
     """Compare `table` in two warehouses: rows only in `incremental`, rows only in `fresh`
     (`except all` both ways) and both row counts. Load times (`_loaded_at`) differ by
@@ -123,10 +140,7 @@ def demo_build(tmp_path_factory) -> DbtRun:
     work = tmp_path_factory.mktemp("demo")
     raw = work / "raw"
     generate(raw, n_customers=3000, seed=11)
-    run = run_dbt(["build"], raw, work / "audience.duckdb", work)
-    if run.returncode != 0:
-        pytest.fail("dbt build failed on generated demo data:\n" + run.output[-8000:])
-    return run
+    return run_dbt_ok("dbt build on generated demo data", ["build"], raw, work / "audience.duckdb", work)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.python.conftest import DbtRun, generate, run_dbt, table_differences
+from tests.python.conftest import DbtRun, generate, run_dbt_ok, table_differences
 
 pytestmark = pytest.mark.e2e
 
@@ -173,20 +173,13 @@ _CUTOFF = "(select cast(as_of_date as timestamp) + interval 2 day from int_as_of
 def _fresh(work: Path, raw: Path, name: str, extra: list[str]) -> Path:
     db = work / f"fresh_{name}" / "audience.duckdb"
     db.parent.mkdir()
-    run = run_dbt(
-        ["build", "--full-refresh", *NO_TESTS, "--select", *(f"+{t}" for t in CHAIN), *extra],
-        raw, db, db.parent,
-    )
-    if run.returncode != 0:
-        pytest.fail(f"full refresh {name} failed:\n" + run.output[-8000:])
+    args = ["build", "--full-refresh", *NO_TESTS, "--select", *(f"+{t}" for t in CHAIN), *extra]
+    run_dbt_ok(f"full refresh {name}", args, raw, db, db.parent)
     return db
 
 
 def _step(name: str, args: list[str], raw: Path, db: Path, work: Path) -> DbtRun:
-    run = run_dbt(args, raw, db, work / "incremental")
-    if run.returncode != 0:
-        pytest.fail(f"{name} failed:\n" + run.output[-8000:])
-    return run
+    return run_dbt_ok(name, args, raw, db, work / "incremental")
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.python.conftest import DbtRun, generate, run_dbt, table_differences
+from tests.python.conftest import DbtRun, generate, run_dbt_ok, table_differences
 
 pytestmark = pytest.mark.e2e
 
@@ -59,17 +59,13 @@ def _write(path: Path, header: list[str], body: list[list[str]]) -> None:
 def _fresh(work: Path, raw: Path, name: str, extra: list[str]) -> Path:
     db = work / f"fresh_{name}" / "audience.duckdb"
     db.parent.mkdir()
-    run = run_dbt(["build", "--full-refresh", *NO_TESTS, *UPSTREAM, *extra], raw, db, db.parent)
-    if run.returncode != 0:
-        pytest.fail(f"full refresh {name} failed:\n" + run.output[-8000:])
+    args = ["build", "--full-refresh", *NO_TESTS, *UPSTREAM, *extra]
+    run_dbt_ok(f"full refresh {name}", args, raw, db, db.parent)
     return db
 
 
 def _step(name: str, args: list[str], raw: Path, db: Path, work: Path) -> DbtRun:
-    run = run_dbt(args, raw, db, work / "incremental")
-    if run.returncode != 0:
-        pytest.fail(f"{name} failed:\n" + run.output[-8000:])
-    return run
+    return run_dbt_ok(name, args, raw, db, work / "incremental")
 
 
 def _affected(run: DbtRun) -> tuple[int, int] | None:

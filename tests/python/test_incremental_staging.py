@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.python.conftest import DbtRun, generate, run_dbt, table_differences
+from tests.python.conftest import DbtRun, generate, run_dbt, run_dbt_ok, table_differences
 
 pytestmark = pytest.mark.e2e
 
@@ -94,9 +94,7 @@ def runs(tmp_path_factory) -> IncrementalRuns:
     synth.append_day(raw, seed=SEED)
     db = work / "incremental" / "audience.duckdb"
     db.parent.mkdir()
-    first = run_dbt(["build", *NO_TESTS], raw, db, work / "incremental")
-    if first.returncode != 0:
-        pytest.fail("first build failed:\n" + first.output[-8000:])
+    first = run_dbt_ok("first build", ["build", *NO_TESTS], raw, db, work / "incremental")
 
     changed_file = sorted((raw / "web_events").glob("*.csv"))[0]
     deleted_files = [sorted((raw / stem).glob("*.csv"))[0] for stem in ("orders", "order_items")]
@@ -106,17 +104,15 @@ def runs(tmp_path_factory) -> IncrementalRuns:
         path.unlink()
     _new_email_batch(raw, db)
 
-    realtime = run_dbt(["build", "--selector", "realtime"], raw, db, work / "incremental")
-    if realtime.returncode != 0:
-        pytest.fail("realtime build failed:\n" + realtime.output[-8000:])
+    realtime = run_dbt_ok(
+        "realtime build", ["build", "--selector", "realtime"], raw, db, work / "incremental"
+    )
 
     fresh = work / "fresh" / "audience.duckdb"
     fresh.parent.mkdir()
-    full_refresh = run_dbt(
-        ["run", "--full-refresh", "--select", *STAGING], raw, fresh, work / "fresh"
+    full_refresh = run_dbt_ok(
+        "full-refresh staging", ["run", "--full-refresh", "--select", *STAGING], raw, fresh, work / "fresh"
     )
-    if full_refresh.returncode != 0:
-        pytest.fail("full-refresh staging failed:\n" + full_refresh.output[-8000:])
     return IncrementalRuns(work, raw, changed_file, deleted_files, first, realtime, full_refresh)
 
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.python.conftest import DbtRun, run_dbt, table_differences
+from tests.python.conftest import DbtRun, run_dbt_ok, table_differences
 
 pytestmark = pytest.mark.e2e
 
@@ -71,9 +71,7 @@ def landing(tmp_path_factory) -> LandingRuns:
     con.execute("insert into raw.web_events values ('stale', 'gone.parquet')")
     con.close()
 
-    first = run_dbt(["run", *SELECT], raw, db, work / "inc")
-    if first.returncode != 0:
-        pytest.fail("first run failed:\n" + first.output[-8000:])
+    first = run_dbt_ok("first run", ["run", *SELECT], raw, db, work / "inc")
     loaded_first = dict(
         first.query("select _source_file, cast(max(_loaded_at) as varchar) from raw.web_events group by 1")
     )
@@ -107,15 +105,11 @@ def landing(tmp_path_factory) -> LandingRuns:
         ),
         raw / "web_events" / "d.parquet",
     )
-    second = run_dbt(["run", *SELECT], raw, db, work / "inc")
-    if second.returncode != 0:
-        pytest.fail("second run failed:\n" + second.output[-8000:])
+    second = run_dbt_ok("second run", ["run", *SELECT], raw, db, work / "inc")
 
     fresh_db = work / "fresh" / "audience.duckdb"
     fresh_db.parent.mkdir()
-    fresh = run_dbt(["run", "--full-refresh", *SELECT], raw, fresh_db, work / "fresh")
-    if fresh.returncode != 0:
-        pytest.fail("full-refresh run failed:\n" + fresh.output[-8000:])
+    fresh = run_dbt_ok("full-refresh run", ["run", "--full-refresh", *SELECT], raw, fresh_db, work / "fresh")
     return LandingRuns(raw, first, second, loaded_first, first_state, fresh)
 
 

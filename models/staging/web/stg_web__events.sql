@@ -86,17 +86,9 @@ final as (
         category,
         event_at,
         dq_reason,
-        {# issue 7: the raw text only where it says something the typed value does not (the
-           row is flagged, or the text is not exactly the typed value's text), see the YAML #}
-        case
-            when dq_reason is not null or raw_event_type_text is distinct from event_type
-                then raw_event_type_text
-        end as raw_event_type,
-        case
-            when dq_reason is not null
-                or raw_event_at_text is distinct from {{ dbt.cast('event_at', dbt.type_string()) }}
-                then raw_event_at_text
-        end as raw_event_at,
+        {#- issue 7: the raw text only where it says something the typed value does not -#}
+        {{ raw_text_where_informative('raw_event_type_text', 'event_type') }} as raw_event_type,
+        {{ raw_text_where_informative('raw_event_at_text', 'event_at') }} as raw_event_at,
         _source_file,
         _source_row,
         _loaded_at
