@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.python.conftest import PROJECT_DIR, DbtRun, generate, run_dbt, run_dbt_ok
+from tests.python.conftest import PROJECT_DIR, DbtRun, generate, run_dbt, run_dbt_ok, table_differences
 
 pytestmark = pytest.mark.e2e
 
@@ -203,40 +203,38 @@ def test_late_events_land_in_their_sessions(segments_run):
     ]
 
 
-def test_incremental_triggers_equal_a_full_refresh(segments_run):
-    run = segments_run
-    copy_dir = run.work / "full_refresh"
+def _rerun_on_copy(run: SegmentsRun, name: str, args: list[str]) -> Path:
+    """Copy the warehouse after the realtime run and run `dbt <args>` on the copy, without the
+    landing hook (the copy's raw tables are current; landing would reload every file)."""
+    copy_dir = run.work / name
     (copy_dir / "warehouse").mkdir(parents=True)
     copy_db = copy_dir / "warehouse" / DB_NAME
     shutil.copy(run.realtime.db_path, copy_db)
-    refreshed = run_dbt(
-        # the copy's raw tables are current: skip the landing hook, which would reload every file
+    run_dbt_ok(name, args, run.raw, copy_db, copy_dir, run.env)
+    return copy_db
+
+
+def _assert_same_rows(first: Path, second: Path, table: str, what: str) -> None:
+    only_first, only_second, n_first, _ = table_differences(first, second, table)
+    assert n_first > 0, f"{what}: {table} is empty"
+    assert (only_first, only_second) == (0, 0), (
+        f"{what}: {table} has {only_first} rows only in {first.parent.parent.name}, "
+        f"{only_second} only in {second.parent.parent.name}"
+    )
+
+
+def test_incremental_triggers_equal_a_full_refresh(segments_run):
+    run = segments_run
+    refreshed = _rerun_on_copy(
+        run,
+        "full_refresh",
         [
             *("run", "--full-refresh", "--select", "segment_trigger_events", "trigger_segment_members"),
             *("--vars", "{land_raw_files: false}"),
         ],
-        run.raw,
-        copy_db,
-        copy_dir,
-        run.env,
     )
-    assert refreshed.returncode == 0, refreshed.output[-5000:]
-
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{run.realtime.db_path}' as incremental (read_only)")
-        con.execute(f"attach '{copy_db}' as refreshed (read_only)")
-        for table in ("segment_trigger_events", "trigger_segment_members"):
-            n = con.execute(f"select count(*) from incremental.main.{table}").fetchone()[0]
-            assert n > 0
-            for a, b in (("incremental", "refreshed"), ("refreshed", "incremental")):
-                diff = con.execute(
-                    f"select count(*) from (select * from {a}.main.{table} except all "
-                    f"select * from {b}.main.{table})"
-                ).fetchone()[0]
-                assert diff == 0, f"{table}: {diff} rows in {a} but not in {b}"
-    finally:
-        con.close()
+    for table in ("segment_trigger_events", "trigger_segment_members"):
+        _assert_same_rows(run.realtime.db_path, refreshed, table, "full refresh")
 
 
 def test_incremental_triggers_without_the_session_list_give_the_same_rows(segments_run):
@@ -263,33 +261,17 @@ def test_incremental_triggers_without_the_session_list_give_the_same_rows(segmen
     )[0][0]
     assert early > 0, "no touched session has events before the window's first day"
     for max_listed in (0, 100000):
-        copy_dir = run.work / f"rerun_{max_listed}"
-        (copy_dir / "warehouse").mkdir(parents=True)
-        copy_db = copy_dir / "warehouse" / DB_NAME
-        shutil.copy(run.realtime.db_path, copy_db)
-        rerun = run_dbt(
+        rerun = _rerun_on_copy(
+            run,
+            f"rerun_{max_listed}",
             [
                 *("run", "--select", "segment_trigger_events"),
                 *("--vars", f"{{land_raw_files: false, trigger_max_listed_sessions: {max_listed}}}"),
             ],
-            run.raw,
-            copy_db,
-            copy_dir,
-            run.env,
         )
-        assert rerun.returncode == 0, rerun.output[-5000:]
-        con = duckdb.connect()
-        try:
-            con.execute(f"attach '{run.realtime.db_path}' as before (read_only)")
-            con.execute(f"attach '{copy_db}' as rerun (read_only)")
-            for a, b in (("before", "rerun"), ("rerun", "before")):
-                diff = con.execute(
-                    f"select count(*) from (select * from {a}.main.segment_trigger_events except all "
-                    f"select * from {b}.main.segment_trigger_events)"
-                ).fetchone()[0]
-                assert diff == 0, f"max_listed {max_listed}: {diff} rows in {a} but not in {b}"
-        finally:
-            con.close()
+        _assert_same_rows(
+            run.realtime.db_path, rerun, "segment_trigger_events", f"max_listed {max_listed}"
+        )
 
 
 def _read_exports(exports: Path, destination: str, fmt: str) -> list[dict]:
