@@ -46,93 +46,55 @@ consent_events as (
 
 {#- issue 7: each source's distinct pairs and identifiers on the identifier columns alone,
     the constant type and source columns added after: grouping them too, or grouping every raw
-    row with min(edge_source), was most of this model's time -#}
-crm_pairs as (
-    select distinct customer_id, email
-    from customers
-    where email is not null
-),
-
-web_pairs as (
-    select distinct anonymous_id, customer_id
-    from web_events
-    where anonymous_id is not null and customer_id is not null
-        and event_date < {{ as_of_timestamp() }}
-),
-
-email_pairs as (
-    select distinct customer_id, email
-    from email_events
-    where customer_id is not null and email is not null
-        and event_at < {{ as_of_timestamp() }}
-),
-
-survey_pairs as (
-    select distinct customer_id, email
-    from survey_responses
-    where customer_id is not null and email is not null
-        and submitted_at < {{ as_of_timestamp() }}
-),
-
+    row with min(edge_source), was most of this model's time.
+    link_sources: (relation, identifier a, identifier b, as-of column or none, edge_source);
+    the column names are the identifier types. -#}
+{%- set link_sources = [
+    ('customers', 'customer_id', 'email', none, 'crm.customers'),
+    ('web_events', 'anonymous_id', 'customer_id', 'event_date', 'web.events'),
+    ('email_events', 'customer_id', 'email', 'event_at', 'email.events'),
+    ('survey_responses', 'customer_id', 'email', 'submitted_at', 'survey.responses'),
+] %}
 links as (
+    {% for relation, column_a, column_b, known_at, edge_source in link_sources %}
     select
-        'customer_id' as identifier_type_a,
-        customer_id as identifier_a,
-        'email' as identifier_type_b,
-        email as identifier_b,
-        'crm.customers' as edge_source
-    from crm_pairs
-
-    union all
-
-    select
-        'anonymous_id' as identifier_type_a,
-        anonymous_id as identifier_a,
-        'customer_id' as identifier_type_b,
-        customer_id as identifier_b,
-        'web.events' as edge_source
-    from web_pairs
-
-    union all
-
-    select
-        'customer_id' as identifier_type_a,
-        customer_id as identifier_a,
-        'email' as identifier_type_b,
-        email as identifier_b,
-        'email.events' as edge_source
-    from email_pairs
-
-    union all
-
-    select
-        'customer_id' as identifier_type_a,
-        customer_id as identifier_a,
-        'email' as identifier_type_b,
-        email as identifier_b,
-        'survey.responses' as edge_source
-    from survey_pairs
+        '{{ column_a }}' as identifier_type_a,
+        {{ column_a }} as identifier_a,
+        '{{ column_b }}' as identifier_type_b,
+        {{ column_b }} as identifier_b,
+        '{{ edge_source }}' as edge_source
+    from (
+        select distinct {{ column_a }}, {{ column_b }}
+        from {{ relation }}
+        where {{ column_a }} is not null
+            and {{ column_b }} is not null
+            {%- if known_at %}
+            and {{ known_at }} < {{ as_of_timestamp() }}
+            {%- endif %}
+    ) as {{ relation }}_pairs
+    {{ 'union all' if not loop.last }}
+    {% endfor %}
 ),
 
 {%- set identifier_sources = [
-    ('customers', 'customer_id', 'customer_id', 'crm.customers'),
-    ('orders', 'customer_id', 'customer_id', 'shop.orders'),
-    ('consent_events', 'customer_id', 'customer_id', 'crm.consent_events'),
-    ('web_events', 'customer_id', 'customer_id', 'web.events'),
-    ('web_events', 'anonymous_id', 'anonymous_id', 'web.events'),
-    ('email_events', 'customer_id', 'customer_id', 'email.events'),
-    ('email_events', 'email', 'email', 'email.events'),
-    ('survey_responses', 'customer_id', 'customer_id', 'survey.responses'),
-    ('survey_responses', 'email', 'email', 'survey.responses'),
+    ('customers', 'customer_id', 'crm.customers'),
+    ('orders', 'customer_id', 'shop.orders'),
+    ('consent_events', 'customer_id', 'crm.consent_events'),
+    ('web_events', 'customer_id', 'web.events'),
+    ('web_events', 'anonymous_id', 'web.events'),
+    ('email_events', 'customer_id', 'email.events'),
+    ('email_events', 'email', 'email.events'),
+    ('survey_responses', 'customer_id', 'survey.responses'),
+    ('survey_responses', 'email', 'survey.responses'),
 ] %}
 
 {#- every identifier each source holds, with that source (as before this change, the clean
     customers and orders are taken without a null filter) -#}
 identifiers as (
-    {% for relation, column, identifier_type, edge_source in identifier_sources %}
+    {% for relation, column, edge_source in identifier_sources %}
     select
         identifier,
-        '{{ identifier_type }}' as identifier_type,
+        '{{ column }}' as identifier_type,
         '{{ edge_source }}' as edge_source
     from (
         select distinct {{ column }} as identifier
