@@ -122,13 +122,18 @@
     {% for item in sources %}
         {% set node = item.node %}
         {% set table = alias ~ '.main.' ~ adapter.quote(node.name) %}
-        {% do run_query('create table ' ~ table ~ ' as select * from ' ~ item.relation) %}
-        {% do run_query('comment on table ' ~ table ~ ' is ' ~ _sql_string(node.description)) %}
+        {#- issue 7, round 4: the copy and its comments go in one call, not one round trip per
+            column (about 300 statements per publish) -#}
         {% set built_columns = adapter.get_columns_in_relation(item.relation) | map(attribute='name') | list %}
+        {% set statements = [
+            'create table ' ~ table ~ ' as select * from ' ~ item.relation,
+            'comment on table ' ~ table ~ ' is ' ~ _sql_string(node.description),
+        ] %}
         {% for column_name, column in node.columns.items() if column.description and column_name in built_columns %}
-            {% do run_query('comment on column ' ~ table ~ '.' ~ adapter.quote(column_name)
+            {% do statements.append('comment on column ' ~ table ~ '.' ~ adapter.quote(column_name)
                 ~ ' is ' ~ _sql_string(column.description)) %}
         {% endfor %}
+        {% do run_query(statements | join(';\n')) %}
         {% do counts.append(
             'select ' ~ _sql_string(node.name) ~ ' as table_name, count(*) as row_count, '
             ~ _sql_string(node.unique_id) ~ ' as model_unique_id, '

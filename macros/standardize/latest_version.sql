@@ -110,7 +110,11 @@ latest_versions as (
 {% endmacro %}
 
 
-{#- Pre-hook: write the changed keys, log their current event dates, delete their rows. -#}
+{#- Pre-hook: write the changed keys, log their current event dates, delete their rows.
+    Round 4 (docs/benchmarks.md "Incremental day (round 4)"): the validated view is read twice
+    (the state query, then one pass for every branch over validated rows) and the table three
+    times (the state query, one pass for every branch over kept rows, the delete); before, each
+    branch scanned its relation again (web: 4 scans of the view, email: 6). -#}
 {% macro latest_version_prepare(validated_relation, key, moving_reasons=['future_timestamp'], check_customers=false, log_dates=false) %}
     {%- if _is_unit_test() or not is_incremental() or not execute -%}
         {{- return('') -}}
@@ -118,87 +122,86 @@ latest_versions as (
     {%- set changed = latest_version_changed_keys_relation() -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- set has_state = '_loaded_at' in columns -%}
+    {%- set ts_type = api.Column.translate_type('timestamp') -%}
     {%- if not has_state -%}
         {% do log(this.identifier ~ ': no _loaded_at column yet, every key is re-ranked in this run', info=true) %}
     {%- else -%}
         {%- set state = _latest_version_state(validated_relation) -%}
         {% do log(this.identifier ~ ': ' ~ state.new | length ~ ' new or reloaded and ' ~ state.gone | length ~ ' removed file load(s)', info=false) %}
+        {%- set watch_unknown = 'unknown_customer' in moving_reasons -%}
     {%- endif %}
-    {#- the relations are named in each branch, not through shared CTEs, so that DuckDB reads
-        only the columns and rows each branch needs instead of materializing the whole view -#}
     create or replace table {{ changed }} as
     with
-    {%- if has_state %}
-
+    {% if has_state -%}
     {%- if check_customers %}
-
     kept_customers as (
         select distinct customer_id from {{ this }}
         where customer_id is not null
     ),
     {%- endif %}
 
-    changed_keys as (
-        -- new and reloaded files ({{ state.new | length }})
-        select clean.{{ key }}
-        from {{ validated_relation }} as clean
-        where clean.dq_reason is null
-            and {{ _file_loads_predicate('clean', state.new) }}
-
-        union
-
-        -- removed files, old loads of reloaded files ({{ state.gone | length }})
-        select kept.{{ key }}
-        from {{ this }} as kept
-        where {{ _file_loads_predicate('kept', state.gone) }}
-
-        union
-
-        {%- if 'future_timestamp' in moving_reasons %}
-        -- kept rows after the cutoff now: it moved backward (every such row is at or after the
-        -- earliest future_timestamp row; comparing event_at avoids joining on the file and row)
-        select kept.{{ key }}
-        from {{ this }} as kept
-        where kept.event_at >= (
-            select min(event_at) from {{ validated_relation }}
-            where dq_reason = 'future_timestamp'
-        )
-
-        union
-        {%- endif %}
-        {%- if 'unknown_customer' in moving_reasons %}
-
-        -- kept rows of a customer unknown now: the customer left the CRM
-        select kept.{{ key }}
-        from {{ this }} as kept
-        where kept.customer_id in (
-            select customer_id from {{ validated_relation }}
-            where dq_reason = 'unknown_customer'
-        )
-
-        union
-        {%- endif %}
-
-        -- rows that were after the previous cutoff: cutoff moved forward
-        select clean.{{ key }}
-        from {{ validated_relation }} as clean
-        where clean.dq_reason is null
-            {%- if state.max_event_at is not none %}
-            and clean.event_at > cast('{{ state.max_event_at }}' as {{ api.Column.translate_type('timestamp') }})
+    {# one pass over the validated rows for every branch that reads them; the literals of the
+       state query filter the rows, so only the rows of changed keys leave the scan -#}
+    validated_rows as {{ 'materialized ' if watch_unknown }}(
+        select
+            clean.{{ key }},
+            clean.dq_reason{{ ',' if watch_unknown }}
+            {%- if watch_unknown %}
+            clean.customer_id
             {%- endif %}
-        {%- if check_customers %}
-
-        union
-
-        -- rows of customers with no kept row: customer (re)joined the CRM
-        select clean.{{ key }}
         from {{ validated_relation }} as clean
+        {%- if check_customers %}
         left join kept_customers
             on clean.customer_id = kept_customers.customer_id
-        where clean.dq_reason is null
-            and clean.customer_id is not null
-            and kept_customers.customer_id is null
         {%- endif %}
+        where (
+            clean.dq_reason is null
+            and (
+                -- new and reloaded files ({{ state.new | length }})
+                {{ _file_loads_predicate('clean', state.new) }}
+                -- rows that were after the previous cutoff: cutoff moved forward
+                or {% if state.max_event_at is not none -%}
+                clean.event_at > cast('{{ state.max_event_at }}' as {{ ts_type }})
+                {%- else -%}
+                1 = 1
+                {%- endif %}
+                {%- if check_customers %}
+                -- rows of customers with no kept row: customer (re)joined the CRM
+                or (clean.customer_id is not null and kept_customers.customer_id is null)
+                {%- endif %}
+            )
+        )
+        {%- if watch_unknown %}
+            -- customers unknown now (they left the CRM): their kept rows change below
+            or clean.dq_reason = 'unknown_customer'
+        {%- endif %}
+    ),
+
+    changed_keys as (
+        select {{ key }}
+        from validated_rows
+        where dq_reason is null
+
+        union
+
+        -- one pass over the kept rows
+        select kept.{{ key }}
+        from {{ this }} as kept
+        where
+            -- removed files, old loads of reloaded files ({{ state.gone | length }})
+            {{ _file_loads_predicate('kept', state.gone) }}
+            {%- if 'future_timestamp' in moving_reasons and state.first_future_at is not none %}
+            -- kept rows after the cutoff now: it moved backward (every such row is at or after
+            -- the earliest future_timestamp row)
+            or kept.event_at >= cast('{{ state.first_future_at }}' as {{ ts_type }})
+            {%- endif %}
+            {%- if watch_unknown %}
+            -- kept rows of a customer unknown now: the customer left the CRM
+            or kept.customer_id in (
+                select customer_id from validated_rows
+                where dq_reason = 'unknown_customer'
+            )
+            {%- endif %}
     )
     {%- else %}
 
@@ -296,28 +299,57 @@ latest_versions as (
 {% endmacro %}
 
 
-{#- The table's state against the validated relation, read with two small queries: the file
-    loads landed but not in the table (new), in the table but no longer landed (gone), and
-    the table's latest event_at. Literals in the changed-keys query let DuckDB filter the scans
-    instead of hash-joining every row against the file lists. -#}
+{#- The table's state against the validated relation, read with one small query: the file
+    loads landed but not in the table (new), in the table but no longer landed (gone), the
+    table's latest event_at and the view's earliest future_timestamp row (one scan of each
+    relation). Literals in the changed-keys query let DuckDB filter the scans instead of
+    hash-joining every row against the file lists. -#}
 {% macro _latest_version_state(validated_relation) %}
     {%- set files_sql %}
         with
-        landed as (select distinct _source_file, _loaded_at from {{ validated_relation }}),
-        kept as (select distinct _source_file, _loaded_at from {{ this }}),
-        new_loads as (select * from landed except select * from kept),
-        gone_loads as (select * from kept except select * from landed)
+        landed as (
+            select
+                _source_file,
+                _loaded_at,
+                min(case when dq_reason = 'future_timestamp' then event_at end) as first_future_at
+            from {{ validated_relation }}
+            group by _source_file, _loaded_at
+        ),
+        kept as (
+            select
+                _source_file,
+                _loaded_at,
+                max(event_at) as max_event_at
+            from {{ this }}
+            group by _source_file, _loaded_at
+        ),
+        new_loads as (
+            select _source_file, _loaded_at from landed
+            except
+            select _source_file, _loaded_at from kept
+        ),
+        gone_loads as (
+            select _source_file, _loaded_at from kept
+            except
+            select _source_file, _loaded_at from landed
+        )
         select 'new' as kind, _source_file, cast(_loaded_at as varchar) as loaded_at from new_loads
         union all
         select 'gone' as kind, _source_file, cast(_loaded_at as varchar) as loaded_at from gone_loads
+        union all
+        select 'max_event_at' as kind, null as _source_file, cast(max(max_event_at) as varchar) from kept
+        union all
+        select 'first_future_at' as kind, null as _source_file, cast(min(first_future_at) as varchar) from landed
         order by 1, 2, 3
     {%- endset %}
-    {%- set state = {'new': [], 'gone': [], 'max_event_at': none} -%}
+    {%- set state = {'new': [], 'gone': [], 'max_event_at': none, 'first_future_at': none} -%}
     {%- for row in run_query(files_sql).rows -%}
-        {%- do state[row[0]].append((row[1], row[2])) -%}
+        {%- if row[0] in ('new', 'gone') -%}
+            {%- do state[row[0]].append((row[1], row[2])) -%}
+        {%- else -%}
+            {%- do state.update({row[0]: row[2]}) -%}
+        {%- endif -%}
     {%- endfor -%}
-    {%- set latest = run_query('select cast(max(event_at) as varchar) from ' ~ this).columns[0].values()[0] -%}
-    {%- do state.update({'max_event_at': latest}) -%}
     {{- return(state) -}}
 {% endmacro %}
 
