@@ -8,6 +8,10 @@
       validated         intermediate model: every staged row with its final dq_reason
       clean             intermediate model: usable rows, one per business key
       key               business key column (after staging)
+      kept_order        (optional) the order by, over the clean rows of one key, whose first row
+                        the `clean` model keeps; default the latest landed row
+                        (`_source_file desc, _source_row desc`). Must match the clean model:
+                        dq_duplicates names the kept row with it.
       compare           columns whose values make two rows of one key "different versions"
       timestamp         the column freshness and future checks look at (none for order lines)
       max_lag_days      freshness: how far the latest clean timestamp may lag the as-of date
@@ -46,6 +50,8 @@
             'source': 'crm.customers', 'source_name': 'crm', 'table': 'customers',
             'validated': 'int_customers_validated', 'clean': 'int_customers_deduplicated',
             'key': 'customer_id', 'timestamp': 'updated_at', 'max_lag_days': 30,
+            'kept_order': 'case when updated_at is null then 1 else 0 end, updated_at desc, '
+                          ~ '_source_file desc, _source_row desc',
             'compare': ['email', 'first_name', 'last_name', 'phone', 'gender', 'birth_date',
                         'country_code', 'region', 'city', 'income_band', 'signup_at', 'updated_at'],
             'amounts': [],

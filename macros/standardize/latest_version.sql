@@ -1,20 +1,22 @@
 {#-
     latest_version_ctes(source_cte, key, columns): CTEs that keep one row per `key` of the CTE
-    `source_cte` (non-null keys), the latest landed version (highest _source_file, then
-    _source_row), and end in a CTE `latest_versions` with the given columns.
+    `source_cte` (rows with a null key all pass through), the latest landed version (highest
+    _source_file, then _source_row), and end in a CTE `latest_versions` with the given columns.
 
     issue 7 (docs/benchmarks.md): only the keys that occur more than once (about 2 % in practice)
     go through row_number(); the others pass straight through. The result is the same as ranking
     every row, without sorting every wide row (at 100k customers the plain window was the
-    slowest step of deduplicating 11M web events). Emit it inside a `with`, followed by a comma:
+    slowest step of deduplicating 11M web events). The repeated keys are found by their bucket
+    (macros/standardize/repeated_keys.sql: a 64-bit hash on DuckDB), so neither the aggregate
+    nor the split of the rows groups or joins the key text: rows of a bucket seen once are
+    single versions; the rows of repeated buckets (the repeated keys, plus any key sharing a hash
+    with another) are ranked by the key itself, which keeps the result exact. Emit it inside a
+    `with`, followed by a comma:
         {{ latest_version_ctes('web_events', 'event_id', ['event_id', ...]) }},
 -#}
 {% macro latest_version_ctes(source_cte, key, columns) %}
-repeated_keys as (
-    select {{ key }}
-    from {{ source_cte }}
-    group by {{ key }}
-    having count(*) > 1
+repeated_buckets as (
+    {{ repeated_key_buckets(source_cte, [key], key ~ ' is not null') | indent(4) }}
 ),
 
 single_versions as (
@@ -22,9 +24,10 @@ single_versions as (
         {% for c in columns %}{{ source_cte }}.{{ c }}{{ ',' if not loop.last }}
         {% endfor %}
     from {{ source_cte }}
-    left join repeated_keys
-        on {{ source_cte }}.{{ key }} = repeated_keys.{{ key }}
-    where repeated_keys.{{ key }} is null
+    left join repeated_buckets
+        on {{ key_bucket([source_cte ~ '.' ~ key]) }} = repeated_buckets.key_bucket
+    where repeated_buckets.key_bucket is null
+        or {{ source_cte }}.{{ key }} is null
 ),
 
 ranked_versions as (
@@ -36,8 +39,9 @@ ranked_versions as (
             order by {{ source_cte }}._source_file desc, {{ source_cte }}._source_row desc
         ) as version_rank
     from {{ source_cte }}
-    inner join repeated_keys
-        on {{ source_cte }}.{{ key }} = repeated_keys.{{ key }}
+    inner join repeated_buckets
+        on {{ key_bucket([source_cte ~ '.' ~ key]) }} = repeated_buckets.key_bucket
+    where {{ source_cte }}.{{ key }} is not null
 ),
 
 latest_versions as (

@@ -13,13 +13,26 @@ with
 
 {% for s in dq_sources() %}
 {#- issue 7: only keys that occur more than once need versions, hashes and count(distinct):
-    find them on one narrow column first (~2 % of the keys), then work on their rows only -#}
-{{ s.validated }}_repeated_keys as (
-    select {{ s.key }} as business_key
+    find the candidate buckets (a 64-bit hash of the key on DuckDB, macros/standardize/
+    repeated_keys.sql) on one narrow column first (~2 % of the keys), then work on their rows
+    only. A key that merely shares a hash with another is dropped by `having count(*) > 1` on
+    the key itself, so the result is exact. -#}
+{{ s.validated }}_repeated_buckets as (
+    {{ repeated_key_buckets(ref(s.validated), [s.key], 'dq_reason is null') | indent(4) }}
+),
+
+{#- the kept row is the first by the rule of the source's int_*_deduplicated model
+    (dq_sources() kept_order), ranked among the key's own rows: no scan of the clean table -#}
+{{ s.validated }}_candidates as (
+    select
+        *,
+        row_number() over (
+            partition by {{ s.key }}
+            order by {{ s.kept_order | default('_source_file desc, _source_row desc') }}
+        ) as version_rank
     from {{ ref(s.validated) }}
     where dq_reason is null
-    group by {{ s.key }}
-    having count(*) > 1
+        and {{ key_bucket([s.key]) }} in (select key_bucket from {{ s.validated }}_repeated_buckets)
 ),
 
 {{ s.validated }}_versions as (
@@ -27,13 +40,12 @@ with
         {{ s.key }} as business_key,
         _source_file,
         _source_row,
+        version_rank,
         {% for c in s.compare %}
         coalesce({{ dbt.safe_cast(c, dbt.type_string()) }}, '<null>') as {{ c }},
         {% endfor %}
         {{ dbt.hash(version_fingerprint(s.compare)) }} as version_hash
-    from {{ ref(s.validated) }}
-    where dq_reason is null
-        and {{ s.key }} in (select business_key from {{ s.validated }}_repeated_keys)
+    from {{ s.validated }}_candidates
 ),
 
 {{ s.validated }}_dups as (
@@ -42,35 +54,26 @@ with
         versions.business_key,
         count(*) as n_rows,
         count(distinct versions.version_hash) as n_versions,
-        {{ differing_columns_list(s.compare, 'versions') }} as differing_columns
+        {{ differing_columns_list(s.compare, 'versions') }} as differing_columns,
+        max(case when versions.version_rank = 1 then versions._source_file end) as kept_source_file,
+        max(case when versions.version_rank = 1 then versions._source_row end) as kept_source_row
     from {{ s.validated }}_versions as versions
     group by versions.business_key
     having count(*) > 1
-),
-
-{{ s.validated }}_kept as (
-    select
-        '{{ s.source }}' as source,
-        {{ s.key }} as business_key,
-        _source_file as kept_source_file,
-        _source_row as kept_source_row
-    from {{ ref(s.clean) }}
 ),
 
 {% endfor %}
 unioned as (
     {% for s in dq_sources() %}
     select
-        dups.source,
-        dups.business_key,
-        dups.n_rows,
-        dups.n_versions,
-        dups.differing_columns,
-        kept.kept_source_file,
-        kept.kept_source_row
-    from {{ s.validated }}_dups as dups
-    left join {{ s.validated }}_kept as kept
-        on dups.business_key = kept.business_key
+        source,
+        business_key,
+        n_rows,
+        n_versions,
+        differing_columns,
+        kept_source_file,
+        kept_source_row
+    from {{ s.validated }}_dups
     {{ 'union all' if not loop.last }}
     {% endfor %}
 ),

@@ -206,6 +206,31 @@ def test_injected_duplicates_are_reported(demo_build, truth):
     assert (got["kept_source_row"].to_numpy() != conflicting["row_number"].to_numpy()).all()
 
 
+def test_duplicates_name_the_row_the_clean_table_kept(demo_build):
+    """dq_duplicates ranks a key's own rows by dq_sources() kept_order (issue 7: no scan of the
+    clean table); the row it names must be the one each int_*_deduplicated model kept."""
+    sources = [
+        ("shop.orders", "int_orders_deduplicated", "order_id"),
+        ("shop.order_items", "int_order_items_deduplicated", "order_item_id"),
+        ("crm.customers", "int_customers_deduplicated", "customer_id"),
+        ("crm.consent_events", "int_consent_events_deduplicated", "consent_event_id"),
+        ("web.events", "int_web_events_deduplicated", "event_id"),
+        ("email.events", "int_email_events_deduplicated", "email_event_id"),
+        ("survey.responses", "int_survey_responses_deduplicated", "response_id"),
+    ]
+    checked = 0
+    for source, clean, key in sources:
+        [(n_dups, n_mismatched)] = demo_build.query(
+            f"select count(*), count(*) filter (where clean.{key} is null "
+            "or clean._source_file <> dups.kept_source_file or clean._source_row <> dups.kept_source_row) "
+            f"from dq_duplicates as dups left join {clean} as clean on dups.business_key = clean.{key} "
+            f"where dups.source = '{source}'"
+        )
+        assert n_mismatched == 0, (source, n_mismatched, n_dups)
+        checked += n_dups
+    assert checked > 0
+
+
 def test_repaired_defects_are_kept_and_fixed(demo_build, truth):
     repaired = _defects(truth, REPAIRED)
     validated = {}
