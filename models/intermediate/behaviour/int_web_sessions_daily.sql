@@ -6,8 +6,8 @@
     identifiers; its date bound is the end of a day, so a day-level rollup answers it exactly
     with 3.5x fewer rows. session_id, anonymous_id and customer_id may be null (kept as their own
     groups). The counts by type are there for the activity features (see docs/benchmarks.md:
-    reading them from here did not pay yet). first_event_at (round 4) is there for the first build
-    of segment_trigger_events, which takes the sessions' start, end and counts from here.
+    reading them from here did not pay yet). first_event_at, first_added_at and last_added_at (round 4) are there for the first build
+    of segment_trigger_events, which takes the sessions' start, end, cart times and counts from here.
 -#}
 {#- on_schema_change 'fail': a column added to this rollup needs every date recomputed (a
     column appended to the existing table would be null for the dates not changed since), so a
@@ -45,7 +45,9 @@ final as (
         count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts,
         count(case when event_type = 'purchase' then 1 end) as purchases,
         max(event_at) as last_event_at,
-        min(event_at) as first_event_at
+        min(event_at) as first_event_at,
+        min(case when event_type = 'add_to_cart' then event_at end) as first_added_at,
+        max(case when event_type = 'add_to_cart' then event_at end) as last_added_at
     from web_events
     group by anonymous_id, customer_id, session_id, cast(event_at as date)
 )

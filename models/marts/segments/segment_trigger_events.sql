@@ -31,7 +31,7 @@
             "cast(cast(event_at as " ~ date_type ~ ") as " ~ dbt.type_string() ~ ")"]) }}
     )
 {%- endset -%}
-{#- the same key from a day-level row (int_web_sessions_daily, the product rollup) -#}
+{#- the same key from a day-level row of int_web_sessions_daily (first build) -#}
 {%- set day_session_key -%}
     coalesce(
         session_id,
@@ -84,8 +84,8 @@
 {%- endif %}
 with
 
+{#- the sessions (and days) to (re)compute: all of them, or those touched by the window #}
 {% if is_incremental() %}
-{#- incremental run: the sessions (and days) touched by the window, read from the events -#}
 sessions_in_scope as (
     select distinct {{ session_key }} as session_key
     from {{ ref('int_web_events_deduplicated') }}
@@ -93,8 +93,9 @@ sessions_in_scope as (
         and event_at < {{ as_of_timestamp() }}
 ),
 
-{#- every event of those sessions; read once per use below rather than materialised as one CTE
-    (issue 7) #}
+{% endif %}
+{#- every event of those sessions (all events on a first build); read once per use below rather
+    than materialised as one CTE of every event (issue 7) #}
 {% set session_events_sql %}
     select
         {{ session_key }} as session_key,
@@ -106,6 +107,7 @@ sessions_in_scope as (
         event_at
     from {{ ref('int_web_events_deduplicated') }}
     where event_at < {{ as_of_timestamp() }}
+    {% if is_incremental() -%}
         and {{ session_key }} in (select session_key from sessions_in_scope)
         and (
             event_at >= cast('{{ window_date }}' as {{ ts_type }})
@@ -119,11 +121,13 @@ sessions_in_scope as (
             )
             {%- endif %}
         )
+    {%- endif %}
 {%- endset %}
 
 {#- issue 7: the distinct products per session are counted from the distinct
     (session, event type, product) triples rather than with count(distinct) next to the other
     session aggregates, which made one hash aggregate keep two distinct sets per session -#}
+{% if is_incremental() %}
 session_rollup as (
     select
         session_key,
@@ -141,6 +145,33 @@ session_rollup as (
     group by session_key
 ),
 
+{% else %}
+{#- first build (issue 7, round 4): what every event contributes to a session (start, end,
+    counts by type, cart times, purchase) comes from int_web_sessions_daily, the same events
+    already rolled up per identifiers, session and day (3.5x fewer rows), instead of a hash
+    aggregate of every event by the session key: a session is a union of its day rows (its key
+    holds the day when it has no session_id), so min, max and sums over its day rows equal those
+    over its events. as_of_timestamp() is a midnight, so event_at before it is event_date before
+    its date. The events are then read only for the product views and add-to-carts. -#}
+session_rollup as (
+    select
+        {{ day_session_key }} as session_key,
+        max(session_id) as session_id,
+        max(customer_id) as customer_id,
+        max(anonymous_id) as anonymous_id,
+        min(first_event_at) as session_started_at,
+        max(last_event_at) as session_ended_at,
+        sum(product_views) as product_views,
+        sum(add_to_carts) as add_to_carts,
+        min(first_added_at) as first_added_at,
+        max(last_added_at) as last_added_at,
+        max(case when purchases > 0 then 1 else 0 end) as has_purchase
+    from {{ ref('int_web_sessions_daily') }}
+    where event_date < cast({{ as_of_timestamp() }} as {{ date_type }})
+    group by {{ day_session_key }}
+),
+
+{% endif %}
 session_products as (
     select
         session_key,
@@ -181,154 +212,6 @@ sessions as (
         on session_rollup.session_key = session_product_counts.session_key
 ),
 
-{#- whole days, so a day's row is always computed from all of its events -#}
-browse_day_events as (
-    select
-        customer_id,
-        anonymous_id,
-        cast(event_at as date) as browse_date,
-        product_id,
-        event_at
-    from {{ ref('int_web_events_deduplicated') }}
-    where event_type = 'product_view'
-        and event_at < {{ as_of_timestamp() }}
-        and event_at >= cast('{{ window_date }}' as {{ ts_type }})
-),
-
-{#- per identifiers, day and product first, so the day's distinct products are a plain count -#}
-browse_day_products as (
-    select
-        customer_id,
-        anonymous_id,
-        browse_date,
-        product_id,
-        count(*) as product_events,
-        min(event_at) as first_viewed_at,
-        max(event_at) as last_viewed_at
-    from browse_day_events
-    group by customer_id, anonymous_id, browse_date, product_id
-),
-
-{% else %}
-{#- first build (issue 7, round 4): the events are read once, and only the product views and
-    add-to-carts (35 % of them). What every event contributes to a session (start, end, counts
-    by type, purchase) comes from int_web_sessions_daily, the same events already rolled up per
-    identifiers, session and day (3.5x fewer rows): a session is a union of its day rows (its
-    key holds the day when it has no session_id), so min, max and sums over its day rows equal
-    those over its events. as_of_timestamp() is a midnight, so event_at before it is event_date
-    before its date. The product events are rolled up once per identifiers, session, day and
-    product; the distinct products per session and the high_value_browsing days both come from
-    that rollup. -#}
-session_days as (
-    select
-        {{ day_session_key }} as session_key,
-        session_id,
-        customer_id,
-        anonymous_id,
-        first_event_at,
-        last_event_at,
-        product_views,
-        add_to_carts,
-        purchases
-    from {{ ref('int_web_sessions_daily') }}
-    where event_date < cast({{ as_of_timestamp() }} as {{ date_type }})
-),
-
-product_event_days as (
-    select
-        session_id,
-        customer_id,
-        anonymous_id,
-        cast(event_at as {{ date_type }}) as event_date,
-        product_id,
-        count(case when event_type = 'product_view' then 1 end) as product_views,
-        count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts,
-        min(case when event_type = 'product_view' then event_at end) as first_viewed_at,
-        max(case when event_type = 'product_view' then event_at end) as last_viewed_at,
-        min(case when event_type = 'add_to_cart' then event_at end) as first_added_at,
-        max(case when event_type = 'add_to_cart' then event_at end) as last_added_at
-    from {{ ref('int_web_events_deduplicated') }}
-    where event_type in ('product_view', 'add_to_cart')
-        and event_at < {{ as_of_timestamp() }}
-    group by session_id, customer_id, anonymous_id, cast(event_at as {{ date_type }}), product_id
-),
-
-session_rollup as (
-    select
-        session_key,
-        max(session_id) as session_id,
-        max(customer_id) as customer_id,
-        max(anonymous_id) as anonymous_id,
-        min(first_event_at) as session_started_at,
-        max(last_event_at) as session_ended_at,
-        sum(product_views) as product_views,
-        sum(add_to_carts) as add_to_carts,
-        max(case when purchases > 0 then 1 else 0 end) as has_purchase
-    from session_days
-    group by session_key
-),
-
-{#- per session and product first (a product can be on several day or identifier rows of a
-    session), so the distinct products are plain counts -#}
-session_products as (
-    select
-        {{ day_session_key }} as session_key,
-        product_id,
-        sum(product_views) as product_views,
-        sum(add_to_carts) as add_to_carts,
-        min(first_added_at) as first_added_at,
-        max(last_added_at) as last_added_at
-    from product_event_days
-    group by {{ day_session_key }}, product_id
-),
-
-session_product_counts as (
-    select
-        session_key,
-        count(case when product_views > 0 and product_id is not null then 1 end) as products_viewed,
-        count(case when add_to_carts > 0 and product_id is not null then 1 end) as products_added,
-        min(first_added_at) as first_added_at,
-        max(last_added_at) as last_added_at
-    from session_products
-    group by session_key
-),
-
-sessions as (
-    select
-        session_rollup.session_key,
-        session_rollup.session_id,
-        session_rollup.customer_id,
-        session_rollup.anonymous_id,
-        session_rollup.session_started_at,
-        session_rollup.session_ended_at,
-        session_rollup.product_views,
-        coalesce(session_product_counts.products_viewed, 0) as products_viewed,
-        session_rollup.add_to_carts,
-        coalesce(session_product_counts.products_added, 0) as products_added,
-        session_product_counts.first_added_at,
-        session_product_counts.last_added_at,
-        session_rollup.has_purchase
-    from session_rollup
-    left join session_product_counts
-        on session_rollup.session_key = session_product_counts.session_key
-),
-
-{#- per identifiers, day and product first, so the day's distinct products are a plain count -#}
-browse_day_products as (
-    select
-        customer_id,
-        anonymous_id,
-        event_date as browse_date,
-        product_id,
-        sum(product_views) as product_events,
-        min(first_viewed_at) as first_viewed_at,
-        max(last_viewed_at) as last_viewed_at
-    from product_event_days
-    where product_views > 0
-    group by customer_id, anonymous_id, event_date, product_id
-),
-
-{% endif %}
 abandoned_cart as (
     select
         'abandoned_cart' as trigger_name,
@@ -361,6 +244,36 @@ browse_abandonment as (
         add_to_carts > 0 as has_add_to_cart
     from sessions
     where product_views > 0
+),
+
+browse_day_events as (
+    select
+        customer_id,
+        anonymous_id,
+        cast(event_at as date) as browse_date,
+        product_id,
+        event_at
+    from {{ ref('int_web_events_deduplicated') }}
+    where event_type = 'product_view'
+        and event_at < {{ as_of_timestamp() }}
+    {% if is_incremental() -%}
+        {#- whole days, so a day's row is always computed from all of its events -#}
+        and event_at >= cast('{{ window_date }}' as {{ ts_type }})
+    {%- endif %}
+),
+
+{#- per identifiers, day and product first, so the day's distinct products are a plain count -#}
+browse_day_products as (
+    select
+        customer_id,
+        anonymous_id,
+        browse_date,
+        product_id,
+        count(*) as product_events,
+        min(event_at) as first_viewed_at,
+        max(event_at) as last_viewed_at
+    from browse_day_events
+    group by customer_id, anonymous_id, browse_date, product_id
 ),
 
 high_value_browsing as (
