@@ -6,19 +6,15 @@
     identifiers; its date bound is the end of a day, so a day-level rollup answers it exactly
     with 3.5x fewer rows. session_id, anonymous_id and customer_id may be null (kept as their own
     groups). The counts by type are there for the activity features (see docs/benchmarks.md:
-    reading them from here did not pay yet). first_event_at, first_added_at and last_added_at (round 4) are there for the first build
-    of segment_trigger_events, which takes the sessions' start, end, cart times and counts from here.
+    reading them from here did not pay yet).
 -#}
-{#- on_schema_change 'fail': a column added to this rollup needs every date recomputed (a
-    column appended to the existing table would be null for the dates not changed since), so a
-    schema change stops the run and asks for --full-refresh of this model. -#}
 {#- Incremental (issue 7): the event dates whose deduplicated rows changed since the last run
     (logged by the deduplication's hooks, macros/standardize/latest_version.sql) are deleted by
     the pre-hook and recomputed whole; a full build of the deduplicated table recomputes all. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_changed_dates(ref('int_web_events_deduplicated'), 'event_date') }}",
     post_hook="{{ clear_changed_dates(ref('int_web_events_deduplicated')) }}",
 ) }}
@@ -44,10 +40,7 @@ final as (
         count(case when event_type = 'product_view' then 1 end) as product_views,
         count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts,
         count(case when event_type = 'purchase' then 1 end) as purchases,
-        max(event_at) as last_event_at,
-        min(event_at) as first_event_at,
-        min(case when event_type = 'add_to_cart' then event_at end) as first_added_at,
-        max(case when event_type = 'add_to_cart' then event_at end) as last_added_at
+        max(event_at) as last_event_at
     from web_events
     group by anonymous_id, customer_id, session_id, cast(event_at as date)
 )
