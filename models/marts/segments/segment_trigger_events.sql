@@ -118,7 +118,10 @@ sessions_in_scope as (
 
 {#- issue 7: the distinct products per session are counted from the distinct
     (session, event type, product) triples rather than with count(distinct) next to the other
-    session aggregates, which made one hash aggregate keep two distinct sets per session -#}
+    session aggregates, which made one hash aggregate keep two distinct sets per session.
+    Round 4: count(case ... then 1 end) rather than sum(case ... then 1 else 0 end), the same
+    values (a group is never empty) as 64-bit counts instead of DuckDB's 128-bit sums (-10 % CPU,
+    -7 % peak memory of a first build at 100k, docs/benchmarks.md) -#}
 session_rollup as (
     select
         session_key,
@@ -127,8 +130,8 @@ session_rollup as (
         max(anonymous_id) as anonymous_id,
         min(event_at) as session_started_at,
         max(event_at) as session_ended_at,
-        sum(case when event_type = 'product_view' then 1 else 0 end) as product_views,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as add_to_carts,
+        count(case when event_type = 'product_view' then 1 end) as product_views,
+        count(case when event_type = 'add_to_cart' then 1 end) as add_to_carts,
         min(case when event_type = 'add_to_cart' then event_at end) as first_added_at,
         max(case when event_type = 'add_to_cart' then event_at end) as last_added_at,
         max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase
@@ -150,8 +153,8 @@ session_products as (
 session_product_counts as (
     select
         session_key,
-        sum(case when event_type = 'product_view' then 1 else 0 end) as products_viewed,
-        sum(case when event_type = 'add_to_cart' then 1 else 0 end) as products_added
+        count(case when event_type = 'product_view' then 1 end) as products_viewed,
+        count(case when event_type = 'add_to_cart' then 1 end) as products_added
     from session_products
     group by session_key
 ),
