@@ -10,8 +10,9 @@
       key               business key column (after staging)
       kept_order        (optional) the order by, over the clean rows of one key, whose first row
                         the `clean` model keeps; default the latest landed row
-                        (`_source_file desc, _source_row desc`). Must match the clean model:
-                        dq_duplicates names the kept row with it.
+                        (`_source_file desc, _source_row desc`, what latest_version_ctes keeps).
+                        dq_duplicates names the kept row with it; int_customers_deduplicated
+                        ranks by it.
       compare           columns whose values make two rows of one key "different versions"
       timestamp         the column freshness and future checks look at (none for order lines)
       max_lag_days      freshness: how far the latest clean timestamp may lag the as-of date

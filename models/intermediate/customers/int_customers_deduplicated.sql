@@ -4,6 +4,9 @@
     _source_row). Versions that differ are reported in dq_duplicates.
 -#}
 {{ config(materialized='table') }}
+{#- the ranking is the source's kept_order in dq_sources(), so that dq_duplicates names the same
+    kept row without reading this table -#}
+{%- set crm_customers = dq_sources() | selectattr('clean', 'equalto', 'int_customers_deduplicated') | first %}
 
 with
 
@@ -17,11 +20,7 @@ ranked as (
         *,
         row_number() over (
             partition by customer_id
-            order by
-                case when updated_at is null then 1 else 0 end,
-                updated_at desc,
-                _source_file desc,
-                _source_row desc
+            order by {{ crm_customers.kept_order }}
         ) as version_rank
     from customers
 ),
