@@ -57,6 +57,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, special
+from scipy.stats import rankdata
 
 __all__ = [
     "BgNbdParams",
@@ -233,8 +234,6 @@ def _weighted_corr(x: FloatArray, y: FloatArray, w: FloatArray) -> float:
 
 
 def _weighted_spearman(x: FloatArray, y: FloatArray, w: FloatArray) -> float:
-    from scipy.stats import rankdata
-
     return _weighted_corr(rankdata(x), rankdata(y), w)
 
 

@@ -9,7 +9,10 @@ cluster_validation, cluster_id_matches and cluster_drift read their part of it.
 
 import json
 
-from audience.cluster_job import ClusterConfig, fit_or_reuse
+import audience
+
+with audience.import_lock:  # one model imports at a time (audience/__init__.py)
+    from audience.cluster_job import ClusterConfig, fit_or_reuse
 
 
 def model(dbt, session):

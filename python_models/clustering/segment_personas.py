@@ -6,7 +6,10 @@ cluster id named before keeps its persona name.
 
 import json
 
-from audience.persona_job import build_segment_personas, previous_table
+import audience
+
+with audience.import_lock:  # one model imports at a time (audience/__init__.py)
+    from audience.persona_job import build_segment_personas, previous_table
 
 
 def model(dbt, session):

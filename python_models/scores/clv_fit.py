@@ -2,7 +2,10 @@
 
 import json
 
-from audience.clv_job import ClvConfig, fit_clv_artifacts
+import audience
+
+with audience.import_lock:  # one model imports at a time (audience/__init__.py)
+    from audience.clv_job import ClvConfig, fit_clv_artifacts
 
 
 def model(dbt, session):

@@ -2,7 +2,10 @@
 
 import json
 
-from audience.churn_job import ChurnConfig, score_customers
+import audience
+
+with audience.import_lock:  # one model imports at a time (audience/__init__.py)
+    from audience.churn_job import ChurnConfig, score_customers
 
 
 def model(dbt, session):
