@@ -19,6 +19,15 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 HEAVY = ("sklearn", "scipy", "pandas", "numpy", "pyarrow")
 
 
+def _imported(node: ast.AST) -> list[str]:
+    """The modules an import statement imports (none for other nodes)."""
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [node.module]
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return []
+
+
 def _is_import_lock(node: ast.With) -> bool:
     return any(
         isinstance(item.context_expr, ast.Attribute)
@@ -37,12 +46,7 @@ def _audience_imports_outside_lock(tree: ast.Module) -> list[int]:
             locked.update(id(child) for child in ast.walk(node))
     bad = []
     for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        if any(name.startswith("audience.") for name in names) and id(node) not in locked:
+        if any(name.startswith("audience.") for name in _imported(node)) and id(node) not in locked:
             bad.append(node.lineno)
     return bad
 
@@ -69,12 +73,7 @@ def test_package_imports_heavy_libraries_at_module_level():
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for inner in ast.walk(node):
-                names = []
-                if isinstance(inner, ast.ImportFrom) and inner.module:
-                    names = [inner.module]
-                elif isinstance(inner, ast.Import):
-                    names = [alias.name for alias in inner.names]
-                heavy = [n for n in names if n.split(".")[0] in HEAVY]
+                heavy = [n for n in _imported(inner) if n.split(".")[0] in HEAVY]
                 if not heavy:
                     continue
                 where = f"{path.relative_to(PROJECT_DIR)}:{inner.lineno}"
