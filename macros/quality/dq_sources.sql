@@ -10,7 +10,7 @@
       key               business key column (after staging)
       kept_order        (optional) the order by, over the clean rows of one key, whose first row
                         the `clean` model keeps; default the latest landed row
-                        (`_source_file desc, _source_row desc`, what latest_version_ctes keeps).
+                        (latest_landed_order(), what the other int_*_deduplicated models keep).
                         dq_duplicates names the kept row with it; int_customers_deduplicated
                         ranks by it.
       compare           columns whose values make two rows of one key "different versions"
@@ -52,7 +52,7 @@
             'validated': 'int_customers_validated', 'clean': 'int_customers_deduplicated',
             'key': 'customer_id', 'timestamp': 'updated_at', 'max_lag_days': 30,
             'kept_order': 'case when updated_at is null then 1 else 0 end, updated_at desc, '
-                          ~ '_source_file desc, _source_row desc',
+                          ~ latest_landed_order(),
             'compare': ['email', 'first_name', 'last_name', 'phone', 'gender', 'birth_date',
                         'country_code', 'region', 'city', 'income_band', 'signup_at', 'updated_at'],
             'amounts': [],

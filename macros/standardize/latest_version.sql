@@ -14,6 +14,15 @@
     `with`, followed by a comma:
         {{ latest_version_ctes('web_events', 'event_id', ['event_id', ...]) }},
 -#}
+{#- latest_landed_order(relation): the order whose first row is a key's latest landed version
+    (highest _source_file, then _source_row). The one definition of "latest version wins" used by
+    every int_*_deduplicated model and by dq_duplicates to name the kept row. -#}
+{% macro latest_landed_order(relation=none) %}
+    {%- set prefix = (relation ~ '.') if relation else '' -%}
+    {{- return(prefix ~ '_source_file desc, ' ~ prefix ~ '_source_row desc') -}}
+{% endmacro %}
+
+
 {% macro latest_version_ctes(source_cte, key, columns) %}
 repeated_buckets as (
     {{ repeated_key_buckets(source_cte, [key], key ~ ' is not null') | indent(4) }}
@@ -36,7 +45,7 @@ ranked_versions as (
         {% endfor -%}
         row_number() over (
             partition by {{ source_cte }}.{{ key }}
-            order by {{ source_cte }}._source_file desc, {{ source_cte }}._source_row desc
+            order by {{ latest_landed_order(source_cte) }}
         ) as version_rank
     from {{ source_cte }}
     inner join repeated_buckets
@@ -146,7 +155,9 @@ latest_versions as (
 
     {# one pass over the validated rows for every branch that reads them; the literals of the
        state query filter the rows, so only the rows of changed keys leave the scan -#}
-    validated_rows as {{ 'materialized ' if watch_unknown }}(
+    {#- read twice when unknown customers are watched: materialized once on DuckDB (the hint
+        is not portable SQL, other engines plan the CTE themselves) -#}
+    validated_rows as {{ 'materialized ' if watch_unknown and target.type == 'duckdb' }}(
         select
             clean.{{ key }},
             clean.dq_reason{{ ',' if watch_unknown }}

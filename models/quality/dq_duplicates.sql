@@ -28,7 +28,7 @@ with
         *,
         row_number() over (
             partition by {{ s.key }}
-            order by {{ s.kept_order | default('_source_file desc, _source_row desc') }}
+            order by {{ s.kept_order | default(latest_landed_order()) }}
         ) as version_rank
     from {{ ref(s.validated) }}
     where dq_reason is null

@@ -13,7 +13,7 @@ ranked as (
         *,
         row_number() over (
             partition by response_id
-            order by _source_file desc, _source_row desc
+            order by {{ latest_landed_order() }}
         ) as version_rank
     from survey_responses
 ),
