@@ -234,16 +234,40 @@ def node_rows(target: Path, base: dict) -> list[dict]:
     if not path.exists():
         return []
     results = json.loads(path.read_text())["results"]
-    return [
-        {
-            **base,
-            "unique_id": r["unique_id"],
-            "resource_type": r["unique_id"].split(".")[0],
-            "status": r["status"],
-            "execution_time_s": round(r["execution_time"], 3),
-        }
-        for r in results
-    ]
+    spans = {r["unique_id"]: _span(r) for r in results}
+    starts = [s[0] for s in spans.values() if s]
+    t0 = min(starts) if starts else None
+    rows = []
+    for r in results:
+        span = spans[r["unique_id"]]
+        rows.append(
+            {
+                **base,
+                "unique_id": r["unique_id"],
+                "resource_type": r["unique_id"].split(".")[0],
+                "status": r["status"],
+                "execution_time_s": round(r["execution_time"], 3),
+                # when the node ran, in seconds from the first node's start, and on which dbt thread:
+                # what a run waited on (its critical path, idle threads) can be read from these
+                "start_s": round((span[0] - t0).total_seconds(), 2) if span else None,
+                "end_s": round((span[1] - t0).total_seconds(), 2) if span else None,
+                "thread": r.get("thread_id"),
+            }
+        )
+    return rows
+
+
+def _span(result: dict) -> tuple[dt.datetime, dt.datetime] | None:
+    """(start, end) of one node in run_results.json: its first timing step's start and its last
+    step's end (compile, then execute), or None when dbt recorded no timing (skipped nodes)."""
+    steps = [t for t in result.get("timing", []) if t.get("started_at") and t.get("completed_at")]
+    if not steps:
+        return None
+
+    def parse(ts: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+    return parse(steps[0]["started_at"]), parse(steps[-1]["completed_at"])
 
 
 STEPS = ("full", "incremental", "scoped", "baseline")
@@ -486,7 +510,40 @@ def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
             "Sum of node times by type at that size (median over repeats): "
             + ", ".join(f"{t} {_type_total(by_type, t):.0f} s" for t in types),
         ]
+    lines += _incremental_timeline(nodes, runs)
     return "\n".join(lines)
+
+
+def _incremental_timeline(nodes: list[dict], runs: list[dict], top: int = 15) -> list[str]:
+    """The slowest nodes of the incremental step at the largest size that has one, with when they
+    ran (first repeat; nodes.csv written before the timeline columns have none: nothing)."""
+    ok = [r["size"] for r in runs if r["step"] == "incremental" and r["rc"] == 0]
+    if not ok:
+        return []
+    size = max(ok)
+    rows = [
+        n
+        for n in nodes
+        if n["size"] == size and n["step"] == "incremental" and n.get("start_s") not in (None, "")
+    ]
+    if not rows:
+        return []
+    first = min(n["repeat"] for n in rows)
+    rows = sorted((n for n in rows if n["repeat"] == first), key=lambda n: -n["execution_time_s"])[:top]
+    lines = [
+        "",
+        f"Slowest dbt nodes of the incremental day at {size:,} customers (repeat {first}), with when they "
+        "ran (seconds from the first node's start) and on which dbt thread:",
+        "",
+        "| node | seconds | start | end | thread |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    lines += [
+        f"| `{n['unique_id']}` | {n['execution_time_s']:.1f} | {n['start_s']:.1f} | {n['end_s']:.1f} "
+        f"| {n.get('thread') or ''} |"
+        for n in sorted(rows, key=lambda n: n["start_s"])
+    ]
+    return lines
 
 
 def write_doc(table: str) -> None:
@@ -519,7 +576,7 @@ def read_csv(path: Path) -> list[dict]:
         for k in ("size", "repeat", "rc", "peak_rss_mib"):
             if r.get(k) not in (None, ""):
                 r[k] = int(float(r[k]))
-        for k in ("wall_s", "execution_time_s", "dbt_elapsed_s", "load_avg"):
+        for k in ("wall_s", "execution_time_s", "dbt_elapsed_s", "load_avg", "start_s", "end_s"):
             if r.get(k) not in (None, ""):
                 r[k] = float(r[k])
         if "rc" in r and not r.get("status"):  # runs CSVs written before the status column

@@ -103,3 +103,50 @@ def test_old_runs_csv_without_status_still_renders(bench, tmp_path):
     assert "out of memory at 19.5 GiB after 300 s" in bench.markdown(
         rows, [], {"stamp": "x", "machine": "m", "format": "parquet", "threads": 2, "repeats": 1}
     )
+
+
+def test_node_rows_place_each_node_on_the_runs_timeline(bench, tmp_path):
+    # run_results.json as dbt writes it: per node, timing steps with ISO timestamps, a thread id;
+    # a skipped node has no timing
+    def node(uid, start, end, thread):
+        timing = [
+            {"name": "compile", "started_at": start, "completed_at": start},
+            {"name": "execute", "started_at": start, "completed_at": end},
+        ]
+        return {
+            "unique_id": uid,
+            "status": "success",
+            "execution_time": 1.0,
+            "thread_id": thread,
+            "timing": timing,
+        }
+
+    results = [
+        node("model.p.b", "2026-01-01T10:00:05.500000Z", "2026-01-01T10:00:09Z", "Thread-2"),
+        node("model.p.a", "2026-01-01T10:00:02Z", "2026-01-01T10:00:04.250000Z", "Thread-1"),
+        {
+            "unique_id": "model.p.c",
+            "status": "skipped",
+            "execution_time": 0.0,
+            "thread_id": "Thread-1",
+            "timing": [],
+        },
+    ]
+    (tmp_path / "run_results.json").write_text(__import__("json").dumps({"results": results}))
+    rows = {
+        r["unique_id"]: r for r in bench.node_rows(tmp_path, {"size": 10, "repeat": 1, "step": "incremental"})
+    }
+    assert (rows["model.p.a"]["start_s"], rows["model.p.a"]["end_s"]) == (0.0, 2.25)
+    assert (rows["model.p.b"]["start_s"], rows["model.p.b"]["end_s"], rows["model.p.b"]["thread"]) == (
+        3.5,
+        7.0,
+        "Thread-2",
+    )
+    assert rows["model.p.c"]["start_s"] is None
+    runs = [{"size": 10, "repeat": 1, "step": "incremental", "rc": 0}]
+    table = bench._incremental_timeline(list(rows.values()), runs)
+    body = [line for line in table if line.startswith("| `")]
+    assert body == [  # in start order; the skipped node has no place on the timeline
+        "| `model.p.a` | 1.0 | 0.0 | 2.2 | Thread-1 |",
+        "| `model.p.b` | 1.0 | 3.5 | 7.0 | Thread-2 |",
+    ]
