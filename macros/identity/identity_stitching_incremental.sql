@@ -6,14 +6,22 @@
     `identity_max_iterations`. So, after the first build, a run only has to redo the components a
     changed link touches:
 
-      snapshot   `<model>__edges`: the keyed links (node_a, node_b, self-links included) the
-                 table was last computed from, with the number of rounds; written by the
-                 post-hook identity_stitching_finish();
+      snapshot   `<model>__edges`: the links (identifier_type_a, identifier_a,
+                 identifier_type_b, identifier_b, self-links included) the table was last
+                 computed from, with the number of rounds; written by the post-hook
+                 identity_stitching_finish();
       changed    links in the current int_identity_edges and not in the snapshot, or the
                  reverse (new identifiers and links, links dropped because an identifier became
                  shared or a record left the as-of window);
       affected   `<model>__affected`: the end nodes of changed links, plus every node whose
-                 stored person is the person of one of those nodes (its whole old component).
+                 stored person is the person of one of those nodes (its whole old component),
+                 as (identifier_type, identifier).
+    Round 5 (docs/benchmarks.md "Identity edges and membership (round 5)"): the links are
+    compared on their identifier columns; only the changed links and the affected nodes get the
+    string node keys of identity_node_key(). Before, the snapshot held keyed links and every
+    run built two keys per link and one per stored row (tens of millions of strings at 1M
+    customers) to compare them. A snapshot in the old layout is not usable: that run
+    recomputes every component, as without a snapshot.
 
     The pre-hook identity_stitching_prepare() writes `<model>__affected` and deletes the
     affected rows; the model body propagates labels over the links whose first node is affected
@@ -49,17 +57,19 @@
                                 identifier=snapshot.identifier) is none -%}
         {{- return(false) -}}
     {%- endif -%}
+    {%- set snapshot_columns = adapter.get_columns_in_relation(snapshot) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'identifier_a' not in snapshot_columns -%}
+        {#- a snapshot of keyed links, written before round 5 -#}
+        {{- return(false) -}}
+    {%- endif -%}
     {%- set rounds = run_query('select max(rounds) from ' ~ snapshot).columns[0].values()[0] -%}
     {{- return(rounds is not none and (rounds | int) == (var('identity_max_iterations') | int)) -}}
 {% endmacro %}
 
 
-{#- the links of an int_identity_edges relation as node keys, one row per distinct pair -#}
-{% macro identity_keyed_edges_sql(edges_relation) %}
-    select distinct
-        {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node_a,
-        {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node_b
-    from {{ edges_relation }}
+{#- the link columns of an int_identity_edges relation (unique per row: its unique test) -#}
+{% macro identity_link_columns() %}
+    {{- return(['identifier_type_a', 'identifier_a', 'identifier_type_b', 'identifier_b']) -}}
 {% endmacro %}
 
 
@@ -74,56 +84,56 @@
         {{- return('delete from ' ~ this) -}}
     {%- endif -%}
     {%- set affected = identity_stitching_affected_relation() -%}
+    {%- set links = identity_link_columns() | join(', ') %}
     create or replace table {{ affected }} as
     with
 
-    current_edges as (
-        {{ identity_keyed_edges_sql(edges_relation) }}
-    ),
-
-    previous_edges as (
-        select node_a, node_b from {{ identity_stitching_snapshot_relation() }}
-    ),
-
-    changed_edges as (
-        (select node_a, node_b from current_edges
+    changed_links as (
+        (select {{ links }} from {{ edges_relation }}
          except
-         select node_a, node_b from previous_edges)
+         select {{ links }} from {{ identity_stitching_snapshot_relation() }})
         union all
-        (select node_a, node_b from previous_edges
+        (select {{ links }} from {{ identity_stitching_snapshot_relation() }}
          except
-         select node_a, node_b from current_edges)
+         select {{ links }} from {{ edges_relation }})
     ),
 
     touched_nodes as (
-        select node_a as node from changed_edges
+        select identifier_type_a as identifier_type, identifier_a as identifier from changed_links
         union
-        select node_b as node from changed_edges
-    ),
-
-    stored as (
-        select
-            {{ identity_node_key('identifier_type', 'identifier') }} as node,
-            person_id
-        from {{ this }}
+        select identifier_type_b, identifier_b from changed_links
     ),
 
     touched_persons as (
         select distinct stored.person_id
-        from stored
+        from {{ this }} as stored
         inner join touched_nodes
-            on stored.node = touched_nodes.node
+            on stored.identifier_type = touched_nodes.identifier_type
+            and stored.identifier = touched_nodes.identifier
+    ),
+
+    affected_nodes as (
+        select identifier_type, identifier from touched_nodes
+        union
+        select stored.identifier_type, stored.identifier
+        from {{ this }} as stored
+        inner join touched_persons
+            on stored.person_id = touched_persons.person_id
     )
 
-    select node from touched_nodes
-    union
-    select stored.node
-    from stored
-    inner join touched_persons
-        on stored.person_id = touched_persons.person_id;
+    select
+        identifier_type,
+        identifier,
+        {{ identity_node_key('identifier_type', 'identifier') }} as node
+    from affected_nodes;
 
-    delete from {{ this }}
-    where {{ identity_node_key('identifier_type', 'identifier') }} in (select node from {{ affected }})
+    delete from {{ this }} as stored
+    where exists (
+        select 1
+        from {{ affected }} as affected
+        where affected.identifier_type = stored.identifier_type
+            and affected.identifier = stored.identifier
+    )
 {% endmacro %}
 
 
@@ -141,12 +151,9 @@
     {%- endif -%}
     create or replace table {{ identity_stitching_snapshot_relation() }} as
     select
-        node_a,
-        node_b,
+        {{ identity_link_columns() | join(', ') }},
         cast({{ var('identity_max_iterations') | int }} as {{ dbt.type_int() }}) as rounds
-    from (
-        {{ identity_keyed_edges_sql(edges_relation) }}
-    ) as keyed_edges;
+    from {{ edges_relation }};
 
     drop table if exists {{ identity_stitching_affected_relation() }}
 {% endmacro %}

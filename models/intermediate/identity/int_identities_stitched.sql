@@ -34,9 +34,10 @@ edges as (
 ),
 
 {% if partial %}
-{#- only the components touched since the last run (written by the pre-hook) -#}
+{#- only the components touched since the last run (written by the pre-hook), matched on the
+    identifier columns: no node key is built for the links outside them -#}
 affected_nodes as (
-    select node from {{ identity_stitching_affected_relation() }}
+    select identifier_type, identifier from {{ identity_stitching_affected_relation() }}
 ),
 
 {% endif %}
@@ -46,7 +47,11 @@ keyed_edges as (
         {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node_b
     from edges
     {% if partial -%}
-    where {{ identity_node_key('identifier_type_a', 'identifier_a') }} in (select node from affected_nodes)
+    where exists (
+        select 1 from affected_nodes
+        where affected_nodes.identifier_type = edges.identifier_type_a
+            and affected_nodes.identifier = edges.identifier_a
+    )
     {%- endif %}
 ),
 
@@ -57,7 +62,11 @@ nodes as (
         {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node
     from edges
     {% if partial -%}
-    where {{ identity_node_key('identifier_type_a', 'identifier_a') }} in (select node from affected_nodes)
+    where exists (
+        select 1 from affected_nodes
+        where affected_nodes.identifier_type = edges.identifier_type_a
+            and affected_nodes.identifier = edges.identifier_a
+    )
     {%- endif %}
     union
     select distinct
@@ -66,7 +75,11 @@ nodes as (
         {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node
     from edges
     {% if partial -%}
-    where {{ identity_node_key('identifier_type_b', 'identifier_b') }} in (select node from affected_nodes)
+    where exists (
+        select 1 from affected_nodes
+        where affected_nodes.identifier_type = edges.identifier_type_b
+            and affected_nodes.identifier = edges.identifier_b
+    )
     {%- endif %}
 ),
 
