@@ -3,9 +3,28 @@
     `entered` row per membership spell at its dbt_valid_from and one `exited` row when the spell
     was closed (dbt_valid_to). The first snapshot run sees everybody enter: those rows carry
     is_initial_load = true, so "who entered today" can leave the initial load out.
+
+    Incremental (issue 7, round 5): a run appends the entries of spells opened and the exits of
+    spells closed after the table's latest transition_at, which are exactly the transitions it
+    lacks, as the snapshot stamps every change with the time of the run that made it
+    (macros/segments/segment_transitions_incremental.sql has the argument). The bound is looked
+    up before the statement runs and written in as a literal, so that it filters the snapshot's
+    scan. When the table does not match the snapshot (rebuilt snapshot, emptied or partial
+    table), the pre-hook empties it and the run appends every transition: a full rebuild.
 -#}
-{{ config(tags=['realtime', 'segments']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ segment_transitions_reset(ref('segment_membership_snapshot')) }}",
+    tags=['realtime', 'segments'],
+) }}
 {%- set ts_type = api.Column.translate_type('timestamp') -%}
+{%- set state = segment_transitions_state(ref('segment_membership_snapshot')) -%}
+{%- set since_at = none -%}
+{%- if state.trusted and state.last_at is not none -%}
+    {%- set since_at = "cast('" ~ state.last_at.strftime('%Y-%m-%d %H:%M:%S.%f') ~ "' as " ~ ts_type ~ ")" -%}
+{%- endif -%}
 with
 
 spells as (
@@ -27,6 +46,9 @@ entered as (
         cast(dbt_valid_from as {{ ts_type }}) as transition_at,
         reason
     from spells
+    {%- if since_at %}
+    where cast(dbt_valid_from as {{ ts_type }}) > {{ since_at }}
+    {%- endif %}
 ),
 
 exited as (
@@ -40,6 +62,9 @@ exited as (
         reason
     from spells
     where dbt_valid_to is not null
+    {%- if since_at %}
+        and cast(dbt_valid_to as {{ ts_type }}) > {{ since_at }}
+    {%- endif %}
 ),
 
 unioned as (
