@@ -189,5 +189,10 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     meta["last_event_date"] = day.isoformat()
     meta["appended_dates"] = meta.get("appended_dates", []) + [day.isoformat()]
     meta["appended_dropouts"] = meta.get("appended_dropouts", []) + sorted(str(c) for c in died)
-    (out / TRUTH / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    # a new file renamed over the old one, not a rewrite in place: a copy of the raw folder made
+    # with hard links (`cp -al`) must not change the meta.json of the folder it was copied from
+    meta_path = out / TRUTH / "meta.json"
+    new_meta = meta_path.with_name("meta.json.tmp")
+    new_meta.write_text(json.dumps(meta, indent=2) + "\n")
+    new_meta.replace(meta_path)
     return {"web_events": wtab.num_rows, "orders": otab.num_rows, "order_items": itab.num_rows}
