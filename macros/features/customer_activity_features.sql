@@ -124,19 +124,32 @@ person_customers as (
         or crm_customers.signup_at < cutoffs.cutoff_at
 ),
 
-person_orders as (
+{#- orders resolved to people here (int_orders_deduplicated has no person_id, issue 7 round 5) -#}
+order_people as (
     select
-        cutoffs.as_of_date,
-        clean_orders.person_id,
+        customer_people.person_id,
         clean_orders.order_id,
         clean_orders.order_status,
         clean_orders.order_total,
         clean_orders.discount_amount,
         clean_orders.ordered_at
     from clean_orders
+    inner join customer_people
+        on clean_orders.customer_id = customer_people.customer_id
+),
+
+person_orders as (
+    select
+        cutoffs.as_of_date,
+        order_people.person_id,
+        order_people.order_id,
+        order_people.order_status,
+        order_people.order_total,
+        order_people.discount_amount,
+        order_people.ordered_at
+    from order_people
     inner join cutoffs
-        on clean_orders.ordered_at < cutoffs.cutoff_at
-    where clean_orders.person_id is not null
+        on order_people.ordered_at < cutoffs.cutoff_at
 ),
 
 completed_orders as (
@@ -353,17 +366,16 @@ order_rollup as (
 {#- order lines of completed orders, resolved to people once -#}
 completed_order_lines as (
     select
-        clean_orders.person_id,
-        clean_orders.ordered_at,
+        order_people.person_id,
+        order_people.ordered_at,
         clean_order_items.category,
         clean_order_items.quantity,
         clean_order_items.line_total
     from clean_order_items
-    inner join clean_orders
-        on clean_order_items.order_id = clean_orders.order_id
+    inner join order_people
+        on clean_order_items.order_id = order_people.order_id
     where clean_order_items.category != 'unknown'
-        and clean_orders.order_status = 'completed'
-        and clean_orders.person_id is not null
+        and order_people.order_status = 'completed'
 ),
 
 category_totals as (

@@ -76,7 +76,10 @@ latest_versions as (
     clean rows of those keys (latest_version_rows_filter()) and appends the winners; the
     post-hook latest_version_finish() logs the event dates touched (for the daily rollups read
     from the table) and drops the scratch table. The state it needs is in the table itself:
-    each kept row carries `_loaded_at` (the load of its file) and `event_at`.
+    each kept row carries `_loaded_at` (the load of its file) and its timestamp, `time_column`
+    (the column the future_timestamp check reads: `event_at` for events, `ordered_at` for
+    int_orders_deduplicated; "event_at" below means that column). The validated relation may be
+    a view (events: re-read on each run) or a table (orders, rebuilt earlier in the same run).
 
     Changed keys, each exact by construction:
       new_files       clean rows of files whose (_source_file, _loaded_at) is not in the table:
@@ -96,7 +99,8 @@ latest_versions as (
       customer_new    (check_customers) clean rows of a customer_id with no kept row: every row
                       that was unknown_customer at the previous run is one of them.
     A newer version that is quarantined is not clean, so it never wins and never deletes.
-    A table built before `_loaded_at` was kept is rebuilt in the same run (every key changes).
+    A table built before `_loaded_at` was kept is rebuilt in the same run (every key changes;
+    the pre-hook empties it with `create or replace`, see latest_version_prepare).
 -#}
 
 {#- The scratch relation holding this run's changed keys. -#}
@@ -128,7 +132,7 @@ latest_versions as (
     (the state query, then one pass for every branch over validated rows) and the table three
     times (the state query, one pass for every branch over kept rows, the delete); before, each
     branch scanned its relation again (web: 4 scans of the view, email: 6). -#}
-{% macro latest_version_prepare(validated_relation, key, moving_reasons=['future_timestamp'], check_customers=false, log_dates=false) %}
+{% macro latest_version_prepare(validated_relation, key, moving_reasons=['future_timestamp'], check_customers=false, log_dates=false, time_column='event_at') %}
     {%- if _is_unit_test() or not is_incremental() or not execute -%}
         {{- return('') -}}
     {%- endif -%}
@@ -139,7 +143,7 @@ latest_versions as (
     {%- if not has_state -%}
         {% do log(this.identifier ~ ': no _loaded_at column yet, every key is re-ranked in this run', info=true) %}
     {%- else -%}
-        {%- set state = _latest_version_state(validated_relation) -%}
+        {%- set state = _latest_version_state(validated_relation, time_column) -%}
         {% do log(this.identifier ~ ': ' ~ state.new | length ~ ' new or reloaded and ' ~ state.gone | length ~ ' removed file load(s)', info=false) %}
         {%- set watch_unknown = 'unknown_customer' in moving_reasons -%}
     {%- endif %}
@@ -176,7 +180,7 @@ latest_versions as (
                 {{ _file_loads_predicate('clean', state.new) }}
                 -- rows that were after the previous cutoff: cutoff moved forward
                 or {% if state.max_event_at is not none -%}
-                clean.event_at > cast('{{ state.max_event_at }}' as {{ ts_type }})
+                clean.{{ time_column }} > cast('{{ state.max_event_at }}' as {{ ts_type }})
                 {%- else -%}
                 1 = 1
                 {%- endif %}
@@ -208,7 +212,7 @@ latest_versions as (
             {%- if 'future_timestamp' in moving_reasons and state.first_future_at is not none %}
             -- kept rows after the cutoff now: it moved backward (every such row is at or after
             -- the earliest future_timestamp row)
-            or kept.event_at >= cast('{{ state.first_future_at }}' as {{ ts_type }})
+            or kept.{{ time_column }} >= cast('{{ state.first_future_at }}' as {{ ts_type }})
             {%- endif %}
             {%- if watch_unknown %}
             -- kept rows of a customer unknown now: the customer left the CRM
@@ -234,8 +238,19 @@ latest_versions as (
     {{ _log_changed_dates(key) }};
     {%- endif %}
 
+    {%- if has_state %}
+
     delete from {{ this }}
     where {{ key }} in (select {{ key }} from {{ changed }})
+    {%- else %}
+
+    {#- every key changes: empty the table by replacing it, not with a delete: DuckDB cannot
+        commit a delete and then the materialization's `alter table` (on_schema_change: the
+        new `_loaded_at` column, a dropped column) in one transaction -#}
+    create or replace table {{ this }} as
+    select * from {{ this }}
+    where 1 = 0
+    {%- endif %}
 {% endmacro %}
 
 
@@ -319,14 +334,14 @@ latest_versions as (
     table's latest event_at and the view's earliest future_timestamp row (one scan of each
     relation). Literals in the changed-keys query let DuckDB filter the scans instead of
     hash-joining every row against the file lists. -#}
-{% macro _latest_version_state(validated_relation) %}
+{% macro _latest_version_state(validated_relation, time_column='event_at') %}
     {%- set files_sql %}
         with
         landed as (
             select
                 _source_file,
                 _loaded_at,
-                min(case when dq_reason = 'future_timestamp' then event_at end) as first_future_at
+                min(case when dq_reason = 'future_timestamp' then {{ time_column }} end) as first_future_at
             from {{ validated_relation }}
             group by _source_file, _loaded_at
         ),
@@ -334,7 +349,7 @@ latest_versions as (
             select
                 _source_file,
                 _loaded_at,
-                max(event_at) as max_event_at
+                max({{ time_column }}) as max_event_at
             from {{ this }}
             group by _source_file, _loaded_at
         ),

@@ -1,23 +1,30 @@
 """Incremental event chain after staging (issue 7; macros/standardize/latest_version.sql).
 
-`int_web_events_deduplicated`, `int_email_events_deduplicated` and `int_web_sessions_daily` are
-incremental. One generated dataset (1,200 customers, with injected mess) plus two appended days,
-built in full; then, step by step, the raw folder or the as-of date changes and the realtime
-selection or a plain `dbt build` runs incrementally. After every step the three tables must hold
-exactly the rows a `--full-refresh` build of the same raw folder and vars gives (`except all`
-both ways, all columns but the load time).
+`int_web_events_deduplicated`, `int_email_events_deduplicated`, `int_web_sessions_daily` and
+(round 5) `int_orders_deduplicated` are incremental. One generated dataset (1,200 customers,
+with injected mess) plus two appended days, built in full; then, step by step, the raw folder
+or the as-of date changes and the realtime selection or a plain `dbt build` runs incrementally.
+After every step the four tables must hold exactly the rows a `--full-refresh` build of the
+same raw folder and vars gives (`except all` both ways, all columns but the load time).
 
   step 1 (realtime): a web batch file lands with a new event and a newer version of an existing
       event, both dated after the future cutoff (quarantined for now), and a newer version of
       another event with no event type (quarantined for good); an existing web batch file is
       edited (a row changed, a row dropped); the first web batch file is removed; an email batch
-      lands with a conflicting newer version of an existing email event.
+      lands with a conflicting newer version of an existing email event; an order batch lands
+      with a new order on the as-of date, a conflicting newer version of an existing order (wins)
+      and a newer version with a negative amount of another (quarantined for good); an existing
+      order batch file is edited (a row changed, a row dropped) and the other one removed.
+      (Orders set the as-of date, so an order after the cutoff would move it: the orders'
+      future_timestamp branches are covered by steps 3 and 4.)
   step 2 (plain build, tests on): one more day is appended, so the as-of date and the cutoff
-      move forward and the two future rows become valid (the newer version now wins);
+      move forward and the future rows become valid (the newer versions now win);
       dq_reconciliation still accounts for every raw row.
-  step 3 (realtime): the as-of date moves backward (var as_of_date) and a customer with email
-      events leaves the CRM file (their email events become unknown_customer).
-  step 4 (realtime): the as-of date is the default again and the customer is back.
+  step 3 (realtime): the as-of date moves backward (var as_of_date), so the orders of the last
+      20 days become future_timestamp, and a customer with email events and orders leaves the
+      CRM file (their email events and orders become unknown_customer).
+  step 4 (realtime): the as-of date is the default again (those orders are valid again) and
+      the customer is back.
 """
 
 from __future__ import annotations
@@ -36,8 +43,15 @@ pytestmark = pytest.mark.e2e
 
 N_CUSTOMERS = 1200
 SEED = 37
-CHAIN = ["int_web_events_deduplicated", "int_email_events_deduplicated", "int_web_sessions_daily"]
+CHAIN = [
+    "int_web_events_deduplicated", "int_email_events_deduplicated", "int_web_sessions_daily",
+    "int_orders_deduplicated",
+]
 NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+ORDER_HEADER = [
+    "order_id", "customer_id", "ordered_at", "order_total", "currency", "status", "channel",
+    "discount_amount",
+]
 WEB_HEADER = [
     "event_id", "anonymous_id", "customer_id", "session_id", "event_type", "event_at",
     "platform", "page_url", "product_id", "category",
@@ -102,6 +116,37 @@ def _edit_and_remove_web_batches(raw: Path) -> None:
     _write(batches[1], header, body[:-1])
 
 
+def _land_order_batch(raw: Path, db: Path, as_of: dt.date) -> dict[str, str]:
+    """A new order on the as-of date (not later: orders set the as-of date), a conflicting newer
+    version of o_b, a quarantined (negative amount) newer version of o_c, in a file that sorts
+    after the others."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "select order_id, customer_id, cast(ordered_at as varchar) from int_orders_deduplicated "
+            "where _source_file like '%orders.csv' order by order_id limit 2"
+        ).fetchall()
+    finally:
+        con.close()
+    (o_b, customer_b, at_b), (o_c, customer_c, at_c) = rows
+    body = [
+        ["chain-order-1", customer_b, f"{as_of} 00:00:01", "12.50", "EUR", "completed", "web", "0.00"],
+        [o_b, customer_b, at_b, "77.77", "EUR", "returned", "web", "1.00"],
+        [o_c, customer_c, at_c, "-5.00", "EUR", "completed", "web", "0.00"],
+    ]
+    _write(raw / "orders" / "zz-chain.csv", ORDER_HEADER, body)
+    return {"o_b": o_b, "o_c": o_c}
+
+
+def _edit_and_remove_order_batches(raw: Path) -> None:
+    batches = sorted((raw / "orders").glob("2*.csv"))
+    assert len(batches) >= 2, batches
+    batches[0].unlink()
+    header, body = _rows(batches[1])
+    body[0][header.index("order_total")] = "1.23"
+    _write(batches[1], header, body[:-1])
+
+
 def _land_email_batch(raw: Path, db: Path) -> str:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -123,11 +168,13 @@ def _land_email_batch(raw: Path, db: Path) -> str:
 
 
 def _customer_with_email(db: Path) -> str:
+    """The customer with the most email events among those with clean orders."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(
             "select customer_id from int_email_events_deduplicated "
-            "where customer_id is not null group by customer_id order by count(*) desc limit 1"
+            "where customer_id in (select customer_id from int_orders_deduplicated) "
+            "group by customer_id order by count(*) desc, customer_id limit 1"
         ).fetchone()[0]
     finally:
         con.close()
@@ -150,6 +197,19 @@ def _facts(run: DbtRun, keys: dict[str, str]) -> dict:
             "select count(*) from int_email_events_deduplicated "
             f"where email_event_id = '{keys['email_key']}' and event_type = 'click'"
         ),
+        "order_new": one("select count(*) from int_orders_deduplicated where order_id = 'chain-order-1'"),
+        "o_b_from_chain_file": one(
+            "select count(*) from int_orders_deduplicated "
+            f"where order_id = '{keys['o_b']}' and _source_file like '%zz-chain.csv' and order_total = 77.77"
+        ),
+        "o_c_from_chain_file": one(
+            "select count(*) from int_orders_deduplicated "
+            f"where order_id = '{keys['o_c']}' and _source_file like '%zz-chain.csv'"
+        ),
+        "o_c_kept": one(f"select count(*) from int_orders_deduplicated where order_id = '{keys['o_c']}'"),
+        "orders_after_cutoff": one(
+            f"select count(*) from int_orders_deduplicated where ordered_at >= {_CUTOFF}"
+        ),
         "after_cutoff": one(
             "select count(*) from int_web_events_deduplicated "
             f"where event_at >= {_CUTOFF}"
@@ -162,6 +222,9 @@ def _facts(run: DbtRun, keys: dict[str, str]) -> dict:
         facts["removed_customer_rows"] = one(
             "select count(*) from int_email_events_deduplicated "
             f"where customer_id = '{keys['removed']}'"
+        )
+        facts["removed_customer_orders"] = one(
+            f"select count(*) from int_orders_deduplicated where customer_id = '{keys['removed']}'"
         )
     return facts
 
@@ -207,6 +270,8 @@ def chain(tmp_path_factory) -> Chain:
     keys = _land_web_batch(raw, db, as_of)
     _edit_and_remove_web_batches(raw)
     keys["email_key"] = _land_email_batch(raw, db)
+    keys.update(_land_order_batch(raw, db, as_of))
+    _edit_and_remove_order_batches(raw)
     steps["step1"] = _step("step 1", ["build", "--selector", "realtime"], raw, db, work)
     check("step1", [])
 
@@ -248,6 +313,10 @@ def test_new_edited_and_removed_files_and_conflicting_versions(chain):
     assert facts["e_a"] != "purchase"  # its newer version is after the cutoff
     assert facts["e_b_from_chain_file"] == 0  # the quarantined newer version never wins
     assert facts["email_click"] == 1  # the conflicting newer email version wins
+    assert facts["order_new"] == 1
+    assert facts["o_b_from_chain_file"] == 1  # the conflicting newer order version wins
+    assert facts["o_c_from_chain_file"] == 0  # the quarantined newer version never wins
+    assert facts["o_c_kept"] == 1  # and does not remove the older clean version
 
 
 def test_cutoff_moving_forward_and_plain_build(chain):
@@ -255,6 +324,7 @@ def test_cutoff_moving_forward_and_plain_build(chain):
     facts = chain.facts["step2"]
     assert facts["chain_new"] == 1
     assert facts["e_a"] == "purchase"
+    assert facts["order_new"] == 1
     rec = chain.facts["step2"]["reconciliation"]
     assert len(rec) > 0
     assert all(unaccounted == 0 for _, unaccounted, _ in rec), rec
@@ -265,14 +335,19 @@ def test_cutoff_moving_backward_and_customer_leaving(chain):
     _assert_same(chain, "step3")
     facts = chain.facts["step3"]
     assert facts["removed_customer_rows"] == 0
+    assert facts["removed_customer_orders"] == 0
     assert facts["after_cutoff"] == 0
+    assert facts["orders_after_cutoff"] == 0
+    assert facts["order_new"] == 0  # on the default as-of date: after the earlier cutoff now
 
 
 def test_cutoff_and_customer_back(chain):
     _assert_same(chain, "step4")
     facts = chain.facts["step4"]
     assert facts["removed_customer_rows"] > 0
+    assert facts["removed_customer_orders"] > 0
     assert facts["chain_new"] == 1
+    assert facts["order_new"] == 1
 
 
 def test_scratch_tables_are_dropped_and_the_date_log_absorbed(chain):

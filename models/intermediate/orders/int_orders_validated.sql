@@ -5,7 +5,8 @@
       unknown_customer  customer_id absent from the customers source (only when it has rows)
     Rows with a null dq_reason are clean; the others go to dq_quarantine.
 -#}
-{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
+{#- a table: the quarantine, the duplicates report, the audit and deduplication all read it;
+    `_loaded_at` lets int_orders_deduplicated find new, reloaded and removed files (issue 7) -#}
 {{ config(materialized='table') }}
 
 with
@@ -42,7 +43,8 @@ final as (
         ordered_at,
         final_dq_reason as dq_reason,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from checked
 )
 

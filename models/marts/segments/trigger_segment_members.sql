@@ -67,15 +67,17 @@ anonymous_people as (
     where identifier_type = 'anonymous_id'
 ),
 
+{#- int_orders_deduplicated has no person_id (issue 7 round 5): resolved by customer_id here -#}
 person_orders as (
     select
-        orders.person_id,
+        customer_people.person_id,
         orders.order_id,
         orders.ordered_at
     from orders
+    inner join customer_people
+        on orders.customer_id = customer_people.customer_id
     cross join clock
-    where orders.person_id is not null
-        and orders.ordered_at <= clock.clock_at
+    where orders.ordered_at <= clock.clock_at
 ),
 
 recent_events as (
