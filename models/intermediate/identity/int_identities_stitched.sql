@@ -40,19 +40,27 @@ affected_nodes as (
     select identifier_type, identifier from {{ identity_stitching_affected_relation() }}
 ),
 
+{% for side in ['a', 'b'] %}
+{#- the links whose {{ side }} end is an affected node -#}
+edges_affected_{{ side }} as (
+    select edges.*
+    from edges
+    where exists (
+        select 1 from affected_nodes
+        where affected_nodes.identifier_type = edges.identifier_type_{{ side }}
+            and affected_nodes.identifier = edges.identifier_{{ side }}
+    )
+),
+
+{% endfor %}
 {% endif %}
+{%- set edges_a = 'edges_affected_a' if partial else 'edges' -%}
+{%- set edges_b = 'edges_affected_b' if partial else 'edges' %}
 keyed_edges as (
     select
         {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node_a,
         {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node_b
-    from edges
-    {% if partial -%}
-    where exists (
-        select 1 from affected_nodes
-        where affected_nodes.identifier_type = edges.identifier_type_a
-            and affected_nodes.identifier = edges.identifier_a
-    )
-    {%- endif %}
+    from {{ edges_a }}
 ),
 
 nodes as (
@@ -60,27 +68,13 @@ nodes as (
         identifier_type_a as identifier_type,
         identifier_a as identifier,
         {{ identity_node_key('identifier_type_a', 'identifier_a') }} as node
-    from edges
-    {% if partial -%}
-    where exists (
-        select 1 from affected_nodes
-        where affected_nodes.identifier_type = edges.identifier_type_a
-            and affected_nodes.identifier = edges.identifier_a
-    )
-    {%- endif %}
+    from {{ edges_a }}
     union
     select distinct
         identifier_type_b as identifier_type,
         identifier_b as identifier,
         {{ identity_node_key('identifier_type_b', 'identifier_b') }} as node
-    from edges
-    {% if partial -%}
-    where exists (
-        select 1 from affected_nodes
-        where affected_nodes.identifier_type = edges.identifier_type_b
-            and affected_nodes.identifier = edges.identifier_b
-    )
-    {%- endif %}
+    from {{ edges_b }}
 ),
 
 {#- both directions plus a self-loop per node, so one join per round keeps a node's own label -#}
