@@ -3,7 +3,7 @@
     environment variable AUDIENCE_EXPORT_PATH, else `exports` (relative to where dbt runs).
 
     export_location(destination, file_format): <export_path>/<destination>/<file_format>, the
-    folder of one export model; dbt-duckdb's external materialization writes one sub-folder per
+    folder of one export model; the export_files materialization writes one sub-folder per
     segment into it (segment=<segment_type>__<segment_name>/members_0.<file_format>).
 -#}
 {% macro export_path() %}
@@ -17,21 +17,10 @@
 {% endmacro %}
 
 
-{#- The write options of every export: one folder per segment, old files replaced. -#}
-{% macro export_write_options() %}
-    {{- return({
-        'partition_by': 'segment',
-        'overwrite': '1',
-        'filename_pattern': "'members_{i}'",
-        'write_partition_columns': 'true',
-    }) -}}
-{% endmacro %}
-
-
 {#-
     activation_segment_key(type_expr, name_expr): the segment's folder name in the exports,
     '<segment_type>__<segment_name>' lower-cased with anything but a-z, 0-9 and _ replaced by _
-    (cluster personas may carry blanks). DuckDB only, as the external exports are.
+    (cluster personas may carry blanks). DuckDB only, as the exports are.
 -#}
 {% macro activation_segment_key(type_expr, name_expr) -%}
     regexp_replace(lower({{ type_expr }} || '__' || {{ name_expr }}), '[^a-z0-9_]+', '_', 'g')

@@ -1,14 +1,16 @@
 {#-
     Ad-platform customer-match upload, PARQUET: one folder per segment under
     <export_path>/ad_audiences/parquet/segment=<segment_type>__<segment_name>/members_0.parquet
-    (dbt-duckdb external materialization; DuckDB only). Only people with ads consent, and only
+    (materialization export_files, macros/activation/export_files_materialization.sql;
+    DuckDB only). Only people with ads consent, and only
     the SHA-256 of their normalized email: no address, name or id leaves.
 -#}
 {{ config(
-    materialized='external',
+    materialized='export_files',
     location=export_location('ad_audiences', 'parquet'),
     format='parquet',
-    options=export_write_options(),
+    partition_by='segment',
+    order_by='segment, email_sha256',
     pre_hook="{{ ensure_export_folder(export_location('ad_audiences', 'parquet')) }}",
     tags=['realtime', 'activation'],
 ) }}

@@ -1,13 +1,15 @@
 {#-
     CRM email upload, CSV: one folder per segment under
     <export_path>/crm_email/csv/segment=<segment_type>__<segment_name>/members_0.csv
-    (dbt-duckdb external materialization; DuckDB only). Only people with email consent.
+    (materialization export_files, macros/activation/export_files_materialization.sql;
+    DuckDB only). Only people with email consent.
 -#}
 {{ config(
-    materialized='external',
+    materialized='export_files',
     location=export_location('crm_email', 'csv'),
     format='csv',
-    options=export_write_options(),
+    partition_by='segment',
+    order_by='segment, person_id',
     pre_hook="{{ ensure_export_folder(export_location('crm_email', 'csv')) }}",
     tags=['realtime', 'activation'],
 ) }}

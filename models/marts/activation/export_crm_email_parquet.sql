@@ -1,13 +1,15 @@
 {#-
     CRM email upload, PARQUET: one folder per segment under
     <export_path>/crm_email/parquet/segment=<segment_type>__<segment_name>/members_0.parquet
-    (dbt-duckdb external materialization; DuckDB only). Only people with email consent.
+    (materialization export_files, macros/activation/export_files_materialization.sql;
+    DuckDB only). Only people with email consent.
 -#}
 {{ config(
-    materialized='external',
+    materialized='export_files',
     location=export_location('crm_email', 'parquet'),
     format='parquet',
-    options=export_write_options(),
+    partition_by='segment',
+    order_by='segment, person_id',
     pre_hook="{{ ensure_export_folder(export_location('crm_email', 'parquet')) }}",
     tags=['realtime', 'activation'],
 ) }}
