@@ -5,7 +5,8 @@ a new or dropped link touches. One generated dataset (1,200 customers, with inje
 built with a whole `dbt build` (which the realtime selection needs); then, step by step, the raw
 folder or the vars change and the model's parents run incrementally. After every step
 `int_identities_stitched` and `int_identity_edges` must hold exactly the rows a `--full-refresh`
-build of the same raw folder and vars gives (`except all` both ways).
+build of the same raw folder and vars gives (`except all` both ways), and the snapshot of links
+the next run compares with must hold exactly the current int_identity_edges.
 
   step 1 (realtime selector): one appended day (new devices, logins, new customers' links).
   step 2: a web batch links a device of one customer to another customer (two persons merge),
@@ -100,9 +101,18 @@ def identity(tmp_path_factory) -> Identity:
         diffs[step] = {t: table_differences(db, fresh, t) for t in TABLES}
         facts[step]["affected"] = _affected(steps[step])
         facts[step]["scratch"] = steps[step].query(
-            "select count(*) from information_schema.tables "
-            "where table_name = 'int_identities_stitched__affected'"
+            "select count(*) from information_schema.tables where table_name in "
+            "('int_identities_stitched__affected', 'int_identities_stitched__changed_links')"
         )[0][0]
+        # the snapshot the next run compares with (a partial run applies the changed links to
+        # it) holds exactly the current links
+        links = "identifier_type_a, identifier_a, identifier_type_b, identifier_b"
+        facts[step]["snapshot_vs_edges"] = steps[step].query(
+            f"select (select count(*) from (select {links} from int_identities_stitched__edges "
+            f"except all select {links} from int_identity_edges)), "
+            f"(select count(*) from (select {links} from int_identity_edges "
+            f"except all select {links} from int_identities_stitched__edges))"
+        )[0]
 
     steps["first"] = _step("first build", ["build", *NO_TESTS], raw, db, work)
     first = steps["first"]
@@ -181,6 +191,7 @@ def _assert_same(identity: Identity, step: str) -> None:
         )
         assert n_inc == n_full > 0
     assert identity.facts[step]["scratch"] == 0
+    assert tuple(identity.facts[step]["snapshot_vs_edges"]) == (0, 0)
 
 
 def test_appended_day_through_the_realtime_selector(identity):
