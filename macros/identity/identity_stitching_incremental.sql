@@ -174,6 +174,10 @@
             ~ '(select count(*) from ' ~ this ~ ')').rows[0] -%}
         {% do log(this.identifier ~ ': ' ~ counts[0] ~ ' of ' ~ counts[1]
                   ~ ' identifiers in touched components recomputed', info=true) %}
+        {#- an appended day usually only adds links: the delete, a scan of the whole snapshot,
+            is skipped when nothing was removed -#}
+        {%- set removed = run_query('select count(*) from ' ~ changed_links ~ ' where not is_current').columns[0].values()[0] -%}
+    {%- if removed > 0 %}
     delete from {{ snapshot }} as kept
     where exists (
         select 1
@@ -183,6 +187,7 @@
             and removed.{{ column }} is not distinct from kept.{{ column }}
             {%- endfor %}
     );
+    {%- endif %}
 
     insert into {{ snapshot }}
     select {{ identity_link_columns() | join(', ') }}, {{ rounds_value }} as rounds

@@ -18,7 +18,9 @@ same raw folder and vars gives (`except all` both ways, all columns but the load
       (Orders set the as-of date, so an order after the cutoff would move it: the orders'
       future_timestamp branches are covered by steps 3 and 4.)
   step 2 (plain build, tests on): one more day is appended, so the as-of date and the cutoff
-      move forward and the future rows become valid (the newer versions now win);
+      move forward and the future rows become valid (the newer versions now win); a late
+      backfill web and order file (named to sort first) brings older versions of a kept event
+      and a kept order, which must not win over the kept rows;
       dq_reconciliation still accounts for every raw row.
   step 3 (realtime): the as-of date moves backward (var as_of_date), so the orders of the last
       20 days become future_timestamp, and a customer with email events and orders leaves the
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +117,38 @@ def _edit_and_remove_web_batches(raw: Path) -> None:
     header, body = _rows(batches[1])
     body[0][header.index("event_type")] = "search"
     _write(batches[1], header, body[:-1])
+
+
+def _land_backfill(raw: Path, db: Path) -> dict[str, str]:
+    """A web and an order file that sort before every batch file, each with another version of
+    a row kept from a batch file: the kept row must stay (round 6: the pre-hook ranks the new
+    versions against the kept rows, not the whole history)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        web = con.execute(
+            "select event_id, anonymous_id, customer_id, session_id, event_type, "
+            "cast(event_at as varchar), platform from int_web_events_deduplicated "
+            "where _source_file like '%/web_events/2%' order by event_id limit 1"
+        ).fetchone()
+        order = con.execute(
+            "select order_id, customer_id, cast(ordered_at as varchar), currency, order_status, channel "
+            "from int_orders_deduplicated where _source_file like '%/orders/2%' order by order_id limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    event_id, anon, customer, session, event_type, event_at, platform = web
+    _write(
+        raw / "web_events" / "00-backfill.csv",
+        WEB_HEADER,
+        [[event_id, anon or "", customer or "", session or "", event_type, event_at, platform, "/backfill", "", ""]],
+    )
+    order_id, order_customer, ordered_at, currency, status, channel = order
+    _write(
+        raw / "orders" / "00-backfill.csv",
+        ORDER_HEADER,
+        [[order_id, order_customer, ordered_at, "55.55", currency, status, channel, "0.00"]],
+    )
+    return {"backfill_event": event_id, "backfill_order": order_id}
 
 
 def _land_order_batch(raw: Path, db: Path, as_of: dt.date) -> dict[str, str]:
@@ -218,6 +253,15 @@ def _facts(run: DbtRun, keys: dict[str, str]) -> dict:
         "pending_dates": one("select count(*) from int_web_events_deduplicated__changed_dates"),
         "reconciliation": run.query("select source, unaccounted_rows, clean_rows from dq_reconciliation"),
     }
+    if "backfill_event" in keys:
+        facts["backfill_event"] = run.query(
+            "select _source_file, page_url from int_web_events_deduplicated "
+            f"where event_id = '{keys['backfill_event']}'"
+        )
+        facts["backfill_order"] = run.query(
+            "select _source_file, order_total from int_orders_deduplicated "
+            f"where order_id = '{keys['backfill_order']}'"
+        )
     if "removed" in keys:
         facts["removed_customer_rows"] = one(
             "select count(*) from int_email_events_deduplicated "
@@ -276,6 +320,7 @@ def chain(tmp_path_factory) -> Chain:
     check("step1", [])
 
     synth.append_day(raw, seed=SEED + 1)
+    keys.update(_land_backfill(raw, db))
     steps["step2"] = _step("step 2", ["build"], raw, db, work)
     check("step2", [])
 
@@ -329,6 +374,11 @@ def test_cutoff_moving_forward_and_plain_build(chain):
     assert len(rec) > 0
     assert all(unaccounted == 0 for _, unaccounted, _ in rec), rec
     assert all(clean > 0 for _, _, clean in rec), rec
+    # the late backfill versions sort before the kept rows' batch files: the kept rows stay
+    [(web_file, page_url)] = facts["backfill_event"]
+    assert "/web_events/2" in web_file and page_url != "/backfill", (web_file, page_url)
+    [(order_file, order_total)] = facts["backfill_order"]
+    assert "/orders/2" in order_file and float(order_total) != 55.55, (order_file, order_total)
 
 
 def test_cutoff_moving_backward_and_customer_leaving(chain):
@@ -350,7 +400,41 @@ def test_cutoff_and_customer_back(chain):
     assert facts["order_new"] == 1
 
 
+CANDIDATES = re.compile(
+    r"(int_\w+_deduplicated): candidates (?:(from the whole history)|from the kept rows and the new "
+    r"versions \((\d+) keys of customers new to the table\))"
+)
+
+
+def _candidate_paths(chain: Chain, step: str) -> dict[str, str | int]:
+    """Per deduplicated model: 'history', or the number of keys of customers new to the table
+    whose rows were read (the kept rows + new versions path)."""
+    return {
+        model: "history" if history else int(customers)
+        for model, history, customers in CANDIDATES.findall(chain.steps[step].output)
+    }
+
+
+def test_candidates_skip_the_history_unless_a_kept_row_may_lose(chain):
+    """The pre-hook reads the whole history only when a kept row may not win any more (round 6);
+    every step above still equals a full refresh, on both paths."""
+    paths = {step: _candidate_paths(chain, step) for step in ("step1", "step2", "step3", "step4")}
+    models = {"int_web_events_deduplicated", "int_email_events_deduplicated", "int_orders_deduplicated"}
+    assert all(set(p) == models for p in paths.values()), paths
+    # step 1: web and order batch files were removed and edited: their kept rows may lose
+    assert paths["step1"]["int_web_events_deduplicated"] == "history", paths
+    assert paths["step1"]["int_orders_deduplicated"] == "history", paths
+    assert paths["step1"]["int_email_events_deduplicated"] == 0, paths  # only a new batch
+    # step 2: one appended day, the cutoff moves forward: nothing kept can lose
+    assert paths["step2"] == dict.fromkeys(models, 0), paths
+    # step 3: the cutoff moves backward and a customer leaves: kept rows lose
+    assert paths["step3"] == dict.fromkeys(models, "history"), paths
+    # step 4: the customer is back: their rows are read by key, not the whole history
+    assert paths["step4"]["int_email_events_deduplicated"] > 0, paths
+    assert paths["step4"]["int_web_events_deduplicated"] == 0, paths
+
+
 def test_scratch_tables_are_dropped_and_the_date_log_absorbed(chain):
     tables = {r[0] for r in chain.facts["step4"]["tables"]}
-    assert not [t for t in tables if t.endswith("__changed_keys")], tables
+    assert not [t for t in tables if t.endswith(("__changed_keys", "__candidates"))], tables
     assert chain.facts["step4"]["pending_dates"] == 0

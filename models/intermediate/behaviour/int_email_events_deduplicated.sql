@@ -14,9 +14,7 @@
 with
 
 email_events as (
-    select * from {{ ref('int_email_events_validated') }}
-    where dq_reason is null
-        and {{ latest_version_rows_filter('email_event_id') }}
+    {{ latest_version_source(ref('int_email_events_validated')) }}
 ),
 
 {{ latest_version_ctes('email_events', 'email_event_id', [

@@ -14,9 +14,7 @@
 with
 
 web_events as (
-    select * from {{ ref('int_web_events_validated') }}
-    where dq_reason is null
-        and {{ latest_version_rows_filter('event_id') }}
+    {{ latest_version_source(ref('int_web_events_validated')) }}
 ),
 
 {{ latest_version_ctes('web_events', 'event_id', [

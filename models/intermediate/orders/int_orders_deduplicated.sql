@@ -30,9 +30,7 @@
 with
 
 orders as (
-    select * from {{ ref('int_orders_validated') }}
-    where dq_reason is null
-        and {{ latest_version_rows_filter('order_id') }}
+    {{ latest_version_source(ref('int_orders_validated')) }}
 ),
 
 {{ latest_version_ctes('orders', 'order_id', [
