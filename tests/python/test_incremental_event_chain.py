@@ -140,7 +140,10 @@ def _land_backfill(raw: Path, db: Path) -> dict[str, str]:
     _write(
         raw / "web_events" / "00-backfill.csv",
         WEB_HEADER,
-        [[event_id, anon or "", customer or "", session or "", event_type, event_at, platform, "/backfill", "", ""]],
+        [[
+            event_id, anon or "", customer or "", session or "", event_type, event_at, platform,
+            "/backfill", "", "",
+        ]],
     )
     order_id, order_customer, ordered_at, currency, status, channel = order
     _write(
