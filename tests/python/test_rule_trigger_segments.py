@@ -290,6 +290,16 @@ def _read_exports(exports: Path, destination: str, fmt: str) -> list[dict]:
         con.close()
 
 
+def _assert_sorted_per_file(rows: list[dict], column: str) -> None:
+    """The export_files materialization writes each file's rows sorted, so the same members
+    give the same file."""
+    by_file: dict[str, list[str]] = {}
+    for r in rows:
+        by_file.setdefault(r["_file"], []).append(r[column])
+    for f, values in by_file.items():
+        assert values == sorted(values), f"{f}: rows not sorted by {column}"
+
+
 def test_ad_exports_hold_only_ads_consenting_hashes_and_no_raw_email(segments_run):
     run = segments_run
     profiles = run.query("select email, has_ads_consent from customer_profiles where email is not null")
@@ -304,6 +314,7 @@ def test_ad_exports_hold_only_ads_consenting_hashes_and_no_raw_email(segments_ru
         assert hashes <= consenting
         assert not hashes & refusing
         assert all(len(h) == 64 and all(c in "0123456789abcdef" for c in h) for h in hashes)
+        _assert_sorted_per_file(rows, "email_sha256")
     # no raw address anywhere in the ad CSV files, byte for byte
     for f in (run.exports / "ad_audiences").rglob("*.csv"):
         assert b"@" not in f.read_bytes(), f
@@ -319,6 +330,7 @@ def test_crm_exports_hold_only_email_consenting_people(segments_run):
         assert all(r["email"] == r["email"].strip().lower() for r in rows)
         # one folder per segment, named after it
         assert all(f"segment={r['segment']}" in r["_file"] for r in rows)
+        _assert_sorted_per_file(rows, "person_id")
 
 
 def test_manifest_lists_every_file_with_its_row_count(segments_run):
