@@ -16,7 +16,7 @@
        the query's own column types (CSV is read with them, not sniffed), so tests and
        export_manifest read what was written.
 
-    issue 7 (docs/benchmarks.md "Exports without a staging table (round 6)"): dbt-duckdb's
+    issue 7 (docs/benchmarks.md "The realtime tail and history scans (round 6)"): dbt-duckdb's
     `external` materialization first copies the query into a staging table, counts it, and only
     then writes the files; at 1M customers the staging copy of the CRM upload cost 5.6-7.9 s of
     the incremental day's tail, more than the write itself.
@@ -40,9 +40,6 @@
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
-
-    {#- the file columns and their types, from the query itself -#}
-    {%- set columns = get_column_schema_from_query(sql) -%}
 
     {% call statement('write_files', fetch_result=True) -%}
         copy (
@@ -68,6 +65,8 @@
 
     {%- set glob = location_sql ~ '/*/*.' ~ file_format -%}
     {%- if file_format == 'csv' -%}
+        {#- the file columns and their types, from the query itself (Parquet files carry theirs) -#}
+        {%- set columns = get_column_schema_from_query(sql) -%}
         {%- set reader -%}
             read_csv('{{ glob }}', header = true, hive_partitioning = false, auto_detect = false, columns = {
                 {%- for column in columns %}

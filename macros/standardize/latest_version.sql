@@ -143,7 +143,7 @@ latest_versions as (
     Changed keys carry why they changed (`why`): 'fresh' (a clean row in a new load or past the
     watermark), 'customer' (only a clean row of a customer with no kept row), 'history' (a kept
     row that may not win any more: gone load, now quarantined).
-    Candidates (round 6, docs/benchmarks.md "Candidates instead of history (round 6)"):
+    Candidates (round 6, docs/benchmarks.md "The realtime tail and history scans (round 6)"):
       - no 'history' key (the usual appended day): the winner of a changed key is the best of
         its current kept row (the best of every version that was clean before and still is)
         and its newly clean versions. The candidates are the clean rows of the new loads and
@@ -182,7 +182,7 @@ latest_versions as (
     select {{ key }} from {{ this }} where {{ key }} is not null;
     {%- if log_dates %}
 
-    {{ _log_changed_dates(key) }};
+    {{ _log_changed_dates(this, key) }};
     {%- endif %}
 
     {#- every key changes: empty the table by replacing it, not with a delete: DuckDB cannot
@@ -289,7 +289,9 @@ latest_versions as (
     {% do run_query(changed_sql) %}
     {%- set reasons = run_query(
         'select coalesce(max(why_rank), 0), count(case when why_rank = 2 then 1 end) from ' ~ changed).rows[0] -%}
-    {%- set needs_history = reasons[0] == 3 or not (row_columns | reject('in', columns) | list | length == 0) -%}
+    {#- the kept rows can only stand in for versions when the model holds every row column -#}
+    {%- set model_lacks_columns = row_columns | reject('in', columns) | list | length > 0 -%}
+    {%- set needs_history = reasons[0] == 3 or model_lacks_columns -%}
     {% do log(this.identifier ~ ': candidates '
         ~ ('from the whole history (a kept row may not win any more)' if needs_history
            else 'from the kept rows and the new versions (' ~ reasons[1] ~ ' keys of customers new to the table)'), info=true) %}
@@ -357,19 +359,14 @@ latest_versions as (
     {%- if log_dates %}
 
     {#- the dates the deleted kept rows leave -#}
-    create table if not exists {{ latest_version_changed_dates_relation(this) }} (event_date date);
-
-    insert into {{ latest_version_changed_dates_relation(this) }}
-    select distinct cast(event_at as date)
-    from {{ kept_versions }}
-    where {{ key }} in (select {{ key }} from {{ changed }});
+    {{ _log_changed_dates(kept_versions, key) }};
     {%- endif %}
 
     drop table {{ kept_versions }};
     {%- endif %}
     {%- if log_dates and needs_history %}
 
-    {{ _log_changed_dates(key) }};
+    {{ _log_changed_dates(this, key) }};
     {%- endif %}
 
     delete from {{ this }}
@@ -389,11 +386,7 @@ latest_versions as (
     {%- if is_incremental() %}
     {#- the dates the appended winners enter: every candidate's (a superset; a rollup date
         recomputed without a change gives the same rows) -#}
-    create table if not exists {{ latest_version_changed_dates_relation(this) }} (event_date date);
-
-    insert into {{ latest_version_changed_dates_relation(this) }}
-    select distinct cast(event_at as date)
-    from {{ latest_version_candidates_relation() }};
+    {{ _log_changed_dates(latest_version_candidates_relation()) }};
     {%- else %}
     create table if not exists {{ latest_version_changed_dates_relation(this) }} (event_date date);
     insert into {{ latest_version_changed_dates_relation(this) }} values (null);
@@ -404,17 +397,21 @@ latest_versions as (
 {% endmacro %}
 
 
-{#- Statements (no trailing semicolon): append to this model's date log the event dates of its
-    rows whose key is in this run's changed keys. The pre-hook of a run that reads the whole
-    history calls it before deleting those rows (the dates a version leaves). -#}
-{% macro _log_changed_dates(key) %}
+{#- Statements (no trailing semicolon): append to this model's date log the distinct event dates
+    of `relation`'s rows, only those of this run's changed keys when `key` is given. Called with
+    the model itself before its rows of changed keys are deleted (the dates a version leaves:
+    runs that read the whole history), with `<model>__kept_versions` for the same on the usual
+    path, and with the candidates after the winners are appended (the dates they enter). -#}
+{% macro _log_changed_dates(relation, key=none) %}
     {%- set dates = latest_version_changed_dates_relation(this) -%}
     create table if not exists {{ dates }} (event_date date);
 
     insert into {{ dates }}
     select distinct cast(event_at as date)
-    from {{ this }}
+    from {{ relation }}
+    {%- if key %}
     where {{ key }} in (select {{ key }} from {{ latest_version_changed_keys_relation() }})
+    {%- endif %}
 {%- endmacro %}
 
 
