@@ -457,6 +457,29 @@ latest_versions as (
 {% endmacro %}
 
 
+{#- Post-hook of a rollup that is itself read by date (int_web_sessions_daily, read by
+    int_identity_web_pairs, macros/identity/first_seen_pairs.sql): append the dates it recomputed
+    to its own log (`<rollup>__changed_dates`; a null date, every date, after a first build or
+    when it recomputed every date), then empty the deduplicated model's log. -#}
+{% macro forward_changed_dates(deduplicated_relation) %}
+    {%- if _is_unit_test() or not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set own = latest_version_changed_dates_relation(this) -%}
+    {%- set recomputed = changed_dates_filter(deduplicated_relation, 'event_date') -%}
+    create table if not exists {{ own }} (event_date date);
+
+    insert into {{ own }}
+    {%- if recomputed == '1 = 1' %}
+    values (null);
+    {%- else %}
+    select distinct event_date from {{ latest_version_changed_dates_relation(deduplicated_relation) }};
+    {%- endif %}
+
+    {{ clear_changed_dates(deduplicated_relation) }}
+{% endmacro %}
+
+
 {#- The table's state against the validated relation, read with one small query: the file
     loads landed but not in the table (new), in the table but no longer landed (gone), the
     table's latest event_at and the view's earliest future_timestamp row (one scan of each

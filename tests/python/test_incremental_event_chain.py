@@ -1,10 +1,12 @@
 """Incremental event chain after staging (issue 7; macros/standardize/latest_version.sql).
 
-`int_web_events_deduplicated`, `int_email_events_deduplicated`, `int_web_sessions_daily` and
-(round 5) `int_orders_deduplicated` are incremental. One generated dataset (1,200 customers,
-with injected mess) plus two appended days, built in full; then, step by step, the raw folder
-or the as-of date changes and the realtime selection or a plain `dbt build` runs incrementally.
-After every step the four tables must hold exactly the rows a `--full-refresh` build of the
+`int_web_events_deduplicated`, `int_email_events_deduplicated`, `int_web_sessions_daily`,
+(round 5) `int_orders_deduplicated` and (round 7) the identity pair tables
+`int_identity_web_pairs` and `int_identity_email_pairs` are incremental. One generated dataset
+(1,200 customers, with injected mess) plus two appended days, built in full; then, step by
+step, the raw folder or the as-of date changes and the realtime selection or a plain
+`dbt build` runs incrementally.
+After every step the six tables must hold exactly the rows a `--full-refresh` build of the
 same raw folder and vars gives (`except all` both ways, all columns but the load time).
 
   step 1 (realtime): a web batch file lands with a new event and a newer version of an existing
@@ -48,7 +50,7 @@ N_CUSTOMERS = 1200
 SEED = 37
 CHAIN = [
     "int_web_events_deduplicated", "int_email_events_deduplicated", "int_web_sessions_daily",
-    "int_orders_deduplicated",
+    "int_orders_deduplicated", "int_identity_web_pairs", "int_identity_email_pairs",
 ]
 NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 ORDER_HEADER = [
@@ -253,7 +255,12 @@ def _facts(run: DbtRun, keys: dict[str, str]) -> dict:
             f"where event_at >= {_CUTOFF}"
         ),
         "tables": run.query("select table_name from information_schema.tables"),
-        "pending_dates": one("select count(*) from int_web_events_deduplicated__changed_dates"),
+        "pending_dates": {
+            log: one(f"select count(*) from {log}__changed_dates")
+            for log in (
+                "int_web_events_deduplicated", "int_web_sessions_daily", "int_email_events_deduplicated",
+            )
+        },
         "reconciliation": run.query("select source, unaccounted_rows, clean_rows from dq_reconciliation"),
     }
     if "backfill_event" in keys:
@@ -439,5 +446,7 @@ def test_candidates_skip_the_history_unless_a_kept_row_may_lose(chain):
 
 def test_scratch_tables_are_dropped_and_the_date_log_absorbed(chain):
     tables = {r[0] for r in chain.facts["step4"]["tables"]}
-    assert not [t for t in tables if t.endswith(("__changed_keys", "__candidates"))], tables
-    assert chain.facts["step4"]["pending_dates"] == 0
+    scratch = ("__changed_keys", "__candidates", "__changed_pairs")
+    assert not [t for t in tables if t.endswith(scratch)], tables
+    # every date log was absorbed by its reader (sessions, web pairs, email pairs)
+    assert chain.facts["step4"]["pending_dates"] == dict.fromkeys(chain.facts["step4"]["pending_dates"], 0)

@@ -1,14 +1,16 @@
 {#- Clean email events, one row per email_event_id; the latest landed version wins
     (macro latest_version_ctes: only repeated keys are ranked, issue 7).
     Incremental like int_web_events_deduplicated (macros/standardize/latest_version.sql), with
-    the known-customer checks: keys of customers removed from or added to the CRM are re-ranked. -#}
+    the known-customer checks: keys of customers removed from or added to the CRM are re-ranked.
+    The dates of the rows it deletes and writes are logged for int_identity_email_pairs
+    (round 7, macros/identity/first_seen_pairs.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ latest_version_prepare(ref('int_email_events_validated'), 'email_event_id',
-        moving_reasons=['future_timestamp', 'unknown_customer'], check_customers=true) }}",
-    post_hook="{{ latest_version_finish('email_event_id') }}",
+        moving_reasons=['future_timestamp', 'unknown_customer'], check_customers=true, log_dates=true) }}",
+    post_hook="{{ latest_version_finish('email_event_id', log_dates=true) }}",
 ) }}
 
 with

@@ -10,13 +10,15 @@
 -#}
 {#- Incremental (issue 7): the event dates whose deduplicated rows changed since the last run
     (logged by the deduplication's hooks, macros/standardize/latest_version.sql) are deleted by
-    the pre-hook and recomputed whole; a full build of the deduplicated table recomputes all. -#}
+    the pre-hook and recomputed whole; a full build of the deduplicated table recomputes all.
+    Round 7: the post-hook passes the recomputed dates on to this model's own log, read by
+    int_identity_web_pairs (macros/identity/first_seen_pairs.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_changed_dates(ref('int_web_events_deduplicated'), 'event_date') }}",
-    post_hook="{{ clear_changed_dates(ref('int_web_events_deduplicated')) }}",
+    post_hook="{{ forward_changed_dates(ref('int_web_events_deduplicated')) }}",
 ) }}
 
 with

@@ -26,22 +26,33 @@ orders as (
     where dq_reason is null
 ),
 
-{#- issue 7: web events rolled up per device, customer id, session and day (several times fewer
-    rows); the as-of bound is the end of a day, so event_date < it is event_at < it -#}
-web_events as (
-    select * from {{ ref('int_web_sessions_daily') }}
-),
-
-email_events as (
-    select * from {{ ref('int_email_events_deduplicated') }}
-),
-
 survey_responses as (
     select * from {{ ref('int_survey_responses_deduplicated') }}
 ),
 
 consent_events as (
     select * from {{ ref('int_consent_events_deduplicated') }}
+),
+
+{#- issue 7, round 7: the web and email pairs (tens of millions of session-days and events at
+    1M customers) are aggregated by incremental models of their own, which recompute only the
+    pairs of changed dates (macros/identity/first_seen_pairs.sql); read as they are. The web
+    pair's first day is compared with the as-of bound, the end of a day, so event_date < it is
+    event_at < it. -#}
+web_events_pairs as (
+    select
+        anonymous_id,
+        customer_id,
+        first_event_date as first_known_at
+    from {{ ref('int_identity_web_pairs') }}
+),
+
+email_events_pairs as (
+    select
+        customer_id,
+        email,
+        first_event_at as first_known_at
+    from {{ ref('int_identity_email_pairs') }}
 ),
 
 {#- issue 7, round 5: each pair source is aggregated ONCE, to its distinct pairs of identifier
@@ -59,10 +70,11 @@ consent_events as (
     ('email_events', 'customer_id', 'email', 'event_at', 'email.events'),
     ('survey_responses', 'customer_id', 'email', 'submitted_at', 'survey.responses'),
 ] %}
+{%- set aggregated_here = ['customers', 'survey_responses'] %}
 {#- read up to three times each: computed once on DuckDB (the hint is not portable SQL; other
     engines plan the CTE themselves) -#}
 {%- set once = 'materialized ' if target.type == 'duckdb' else '' %}
-{% for relation, column_a, column_b, known_at, edge_source in pair_sources %}
+{% for relation, column_a, column_b, known_at, edge_source in pair_sources if relation in aggregated_here %}
 {{ relation }}_pairs as {{ once }}(
     select
         {{ column_a }},
