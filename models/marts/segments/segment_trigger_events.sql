@@ -87,9 +87,13 @@ sessions_in_scope as (
 
 {% endif %}
 {#- every event of those sessions (all events on a first build); read once per use below rather
-    than materialised as one CTE of every event (issue 7) #}
-{% set session_events_sql %}
-    select
+    than materialised as one CTE of every event (issue 7).
+    Round 7: on incremental runs the events are read by two scans whose filters are constants
+    the scan applies itself: the window's days, and before them the listed sessions (or the days
+    from the earliest one's first day). Only their rows are keyed and matched with the sessions
+    in scope. One filter with an `or` over both (round 4) was applied after the scan, so the
+    session key was computed and matched for every event of the table, twice. -#}
+{% set event_columns %}
         {{ session_key }} as session_key,
         session_id,
         customer_id,
@@ -97,24 +101,52 @@ sessions_in_scope as (
         product_id,
         event_type,
         event_at
+{%- endset %}
+{% set session_events_sql %}
+    {%- if not is_incremental() %}
+    select {{ event_columns }}
     from {{ ref('int_web_events_deduplicated') }}
     where event_at < {{ as_of_timestamp() }}
-    {% if is_incremental() -%}
-        and {{ session_key }} in (select session_key from sessions_in_scope)
-        and (
-            event_at >= cast('{{ window_date }}' as {{ ts_type }})
+    {%- else %}
+    select *
+    from (
+        select {{ event_columns }}
+        from {{ ref('int_web_events_deduplicated') }}
+        where event_at >= cast('{{ window_date }}' as {{ ts_type }})
+            and event_at < {{ as_of_timestamp() }}
+        {%- if early_start_date is not none or early_sessions %}
+
+        union all
+
+        select {{ event_columns }}
+        from {{ ref('int_web_events_deduplicated') }}
+        where event_at < cast('{{ window_date }}' as {{ ts_type }})
+            and event_at < {{ as_of_timestamp() }}
             {%- if early_start_date is not none %}
-            or event_at >= cast('{{ early_start_date }}' as {{ ts_type }})
-            {%- elif early_sessions %}
-            or session_id in (
+            and event_at >= cast('{{ early_start_date }}' as {{ ts_type }})
+            {%- else %}
+            and session_id in (
                 {%- for session_id in early_sessions %}
                 '{{ session_id | replace("'", "''") }}'{{ ',' if not loop.last }}
                 {%- endfor %}
             )
             {%- endif %}
-        )
+        {%- endif %}
+    ) as window_events
+    where session_key in (select session_key from sessions_in_scope)
     {%- endif %}
 {%- endset %}
+{#- an incremental run's events (about 1% of the table) are computed once for both uses below
+    (materialized on DuckDB; the hint is not portable SQL); a first build reads the table per use -#}
+{%- if is_incremental() %}
+session_events as {{ 'materialized ' if target.type == 'duckdb' }}(
+    {{ session_events_sql }}
+),
+
+{%- set session_events_from = 'session_events' %}
+{%- else %}
+{%- set session_events_from = '(' ~ session_events_sql ~ ') as session_events' %}
+{%- endif %}
 
 {#- issue 7: the distinct products per session are counted from the distinct
     (session, event type, product) triples rather than with count(distinct) next to the other
@@ -135,7 +167,7 @@ session_rollup as (
         min(case when event_type = 'add_to_cart' then event_at end) as first_added_at,
         max(case when event_type = 'add_to_cart' then event_at end) as last_added_at,
         max(case when event_type = 'purchase' then 1 else 0 end) as has_purchase
-    from ({{ session_events_sql }}) as session_events
+    from {{ session_events_from }}
     group by session_key
 ),
 
@@ -144,7 +176,7 @@ session_products as (
         session_key,
         event_type,
         product_id
-    from ({{ session_events_sql }}) as session_events
+    from {{ session_events_from }}
     where event_type in ('product_view', 'add_to_cart')
         and product_id is not null
     group by session_key, event_type, product_id
