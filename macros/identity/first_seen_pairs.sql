@@ -1,5 +1,6 @@
 {#-
-    Pair tables (issue 7, round 7; docs/benchmarks.md "Identity pairs (round 7)").
+    Pair tables (issue 7; docs/benchmarks.md "Identity pairs, trigger scans, validated orders
+    (round 7)").
 
     int_identity_web_pairs and int_identity_email_pairs hold every distinct pair of identifier
     columns of a large source once, with the earliest time the pair was seen:

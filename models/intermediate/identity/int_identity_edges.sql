@@ -63,11 +63,13 @@ email_events_pairs as (
     known by the as-of date when its earliest row was, and every identifier of a column is in
     some pair. The constant type and source columns are added after grouping.
     pair_sources: (relation, identifier a, identifier b, as-of column or none, edge_source);
-    the column names are the identifier types. -#}
+    the column names are the identifier types. Round 7: web and email events come aggregated
+    (`<relation>_pairs` above, their as-of column is the pairs' first_known_at); the others are
+    aggregated here. -#}
 {%- set pair_sources = [
     ('customers', 'customer_id', 'email', none, 'crm.customers'),
-    ('web_events', 'anonymous_id', 'customer_id', 'event_date', 'web.events'),
-    ('email_events', 'customer_id', 'email', 'event_at', 'email.events'),
+    ('web_events', 'anonymous_id', 'customer_id', 'first_known_at', 'web.events'),
+    ('email_events', 'customer_id', 'email', 'first_known_at', 'email.events'),
     ('survey_responses', 'customer_id', 'email', 'submitted_at', 'survey.responses'),
 ] %}
 {%- set aggregated_here = ['customers', 'survey_responses'] %}
