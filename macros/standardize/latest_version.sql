@@ -215,7 +215,7 @@ latest_versions as (
        state query filter the rows, so only the rows of changed keys leave the scan -#}
     {#- read twice when unknown customers are watched: materialized once on DuckDB (the hint
         is not portable SQL, other engines plan the CTE themselves) -#}
-    validated_rows as {{ 'materialized ' if watch_unknown and target.type == 'duckdb' }}(
+    validated_rows as {{ cte_hint(materialized=true) if watch_unknown }}(
         select
             clean.{{ key }},
             clean.dq_reason,

@@ -137,9 +137,9 @@ sessions_in_scope as (
     {%- endif %}
 {%- endset %}
 {#- an incremental run's events (about 1% of the table) are computed once for both uses below
-    (materialized on DuckDB; the hint is not portable SQL); a first build reads the table per use -#}
+    (macro cte_hint: materialized on DuckDB, no hint elsewhere); a first build reads the table per use -#}
 {%- if is_incremental() %}
-session_events as {{ 'materialized ' if target.type == 'duckdb' }}(
+session_events as {{ cte_hint(materialized=true) }}(
     {{ session_events_sql }}
 ),
 
@@ -157,7 +157,10 @@ session_events as {{ 'materialized ' if target.type == 'duckdb' }}(
 session_rollup as (
     select
         session_key,
-        max(session_id) as session_id,
+        {#- round 8: the key is the session_id whenever a row of the session has one, so the
+            session_id is read off the key; a count keeps no text per session where max()
+            kept one (29M sessions at 1M customers) -#}
+        case when count(session_id) > 0 then session_key end as session_id,
         max(customer_id) as customer_id,
         max(anonymous_id) as anonymous_id,
         min(event_at) as session_started_at,
