@@ -286,6 +286,7 @@ def run_one(
     runs: list[dict],
     nodes: list[dict],
     on_step=lambda: None,
+    keep: bool = False,
 ) -> None:
     """One repeat at one size; appends to runs and nodes and calls on_step after every step."""
     run_dir = work / f"{size}_r{repeat}"
@@ -363,6 +364,8 @@ def run_one(
     if "baseline" in steps:
         cmd = [sys.executable, str(ROOT / "benchmarks" / "pandas_baseline.py"), "--raw", str(raw_src)]
         record("baseline", run_measured(cmd, env, run_dir / "baseline.log"))
+    if keep:  # --keep: the warehouse and the raw copy stay, for profiling single models on them
+        return
     # keep logs and run_results; drop the warehouses, DuckDB's spill folders (45 GB at 1M) and the raw copy
     for name in ("w.duckdb", "w.duckdb.wal", "scoped.duckdb", "scoped.duckdb.wal"):
         (run_dir / name).unlink(missing_ok=True)
@@ -644,6 +647,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     ap.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep each repeat's warehouse and raw copy under --work-dir (to profile models on them)",
+    )
+    ap.add_argument(
         "--report-from",
         type=Path,
         nargs="+",
@@ -677,7 +685,9 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         raw_src = ensure_dataset(size, args.format, args.data_dir, args.seed)
         for repeat in range(1, args.repeats + 1):
-            run_one(size, repeat, raw_src, args.work_dir, args.threads, args.steps, runs, nodes, save)
+            run_one(
+                size, repeat, raw_src, args.work_dir, args.threads, args.steps, runs, nodes, save, args.keep
+            )
     table = markdown(runs, nodes, meta)
     print("\n" + table)
     (args.results_dir / f"{stamp}_summary.md").write_text(table + "\n")

@@ -150,3 +150,20 @@ def test_node_rows_place_each_node_on_the_runs_timeline(bench, tmp_path):
         "| `model.p.a` | 1.0 | 0.0 | 2.2 | Thread-1 |",
         "| `model.p.b` | 1.0 | 3.5 | 7.0 | Thread-2 |",
     ]
+
+
+def test_the_floor_script_counts_every_raw_row_and_each_pass(tmp_path):
+    from tests.python.conftest import generate
+
+    spec = importlib.util.spec_from_file_location("floor", ROOT / "benchmarks" / "floor.py")
+    floor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floor)
+    counts = generate(tmp_path / "raw", 300, fmt="parquet")
+    results = floor.measure(tmp_path / "raw", threads=1, memory_limit="1GB", work_dir=tmp_path)
+    copied = {r["source"]: r["rows"] for r in results if r["pass"] == "copy"}
+    assert copied == counts
+    passes = {r["pass"]: r for r in results if r["pass"] != "copy"}
+    assert set(passes) == {"typing", "dedup_key", "sessions", "profile"}
+    assert passes["typing"]["rows"] > 0.9 * counts["web_events"]
+    assert 0 < passes["sessions"]["rows"] < counts["web_events"]
+    assert all(r["wall_s"] >= 0 and r["cpu_s"] >= 0 for r in results)
