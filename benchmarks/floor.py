@@ -42,12 +42,12 @@ PASSES = {
     "sessions": (
         "web_events",
         "select count(*), sum(n) from (select session_id, count(*) as n, min(event_at) as first_at, "
-        "max(event_at) as last_at from {t} group by session_id)",
+        "max(event_at) as last_at from {t} group by session_id) where first_at <= last_at",
     ),
     "profile": (
         "orders",
         "select count(*), sum(n) from (select customer_id, count(*) as n, max(ordered_at) as last_at "
-        "from {t} group by customer_id)",
+        "from {t} group by customer_id) where last_at is not null",
     ),
 }
 

@@ -26,9 +26,18 @@ pytestmark = pytest.mark.e2e
 
 N_CUSTOMERS = 1200
 SEED = 31
-STAGING = ["stg_web__events", "stg_email__events", "stg_shop__orders", "stg_shop__order_items"]
-REALTIME_STAGING = STAGING[:3]  # selectors.yml `realtime` does not rebuild order items
+STAGING = [
+    "stg_web__events",
+    "stg_email__events",
+    "stg_shop__orders",
+    "stg_crm__customers",
+    "stg_crm__consent_events",
+    "stg_shop__order_items",
+]
+REALTIME_STAGING = STAGING[:-1]  # selectors.yml `realtime` does not rebuild order items
 RAW = {
+    "stg_crm__customers": "raw.customers",
+    "stg_crm__consent_events": "raw.consent_events",
     "stg_web__events": "raw.web_events",
     "stg_email__events": "raw.email_events",
     "stg_shop__orders": "raw.orders",
@@ -55,6 +64,16 @@ def _rewrite_batch(path: Path) -> None:
     header, body = rows[0], rows[1:]
     assert len(body) >= 3, f"{path} is too small to edit"
     body[0][header.index("event_type")] = "add_to_cart"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, *body[:-1]])
+
+
+def _rewrite_customers(path: Path) -> None:
+    """Change the CRM file: the first customer's country becomes "U.K.", the last row is dropped."""
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    body[0][header.index("country")] = "U.K."
     with path.open("w", newline="") as fh:
         csv.writer(fh).writerows([header, *body[:-1]])
 
@@ -100,6 +119,7 @@ def runs(tmp_path_factory) -> IncrementalRuns:
     deleted_files = [sorted((raw / stem).glob("*.csv"))[0] for stem in ("orders", "order_items")]
     synth.append_day(raw, seed=SEED)
     _rewrite_batch(changed_file)
+    _rewrite_customers(raw / "customers.csv")
     for path in deleted_files:
         path.unlink()
     _new_email_batch(raw, db)
@@ -157,6 +177,9 @@ def test_realtime_run_picked_up_edits_deletions_and_new_files(runs):
         f"select event_type from stg_web__events where _source_file = '{changed}' and _source_row = 1"
     ) == [("add_to_cart",)]
     assert q("select count(*) from stg_email__events where _source_file like '%batch-extra.csv'") == [(5,)]
+    # the edited CRM file was restaged, and the seed lookup downstream sees the new key
+    assert q("select country_key from stg_crm__customers where _source_row = 1") == [("uk",)]
+    assert q("select country_code from int_customers_validated where _source_row = 1") == [("GB",)]
     _assert_loads_match_raw(runs.realtime, REALTIME_STAGING)
 
 

@@ -1,5 +1,7 @@
 {#-
-    Every staged CRM customer row with its final dq_reason: staging's own reason, else
+    Every staged CRM customer row with its country looked up in the seed country_codes (here,
+    not in staging, so that staging stays a per-row function of the raw file and incremental)
+    and its final dq_reason: staging's own reason, else
       future_timestamp  signup_at or updated_at at or after the end of day as_of_date + future_tolerance_days.
 -#}
 {#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
@@ -11,6 +13,19 @@ customers as (
     select * from {{ ref('stg_crm__customers') }}
 ),
 
+country_codes as (
+    select * from {{ ref('country_codes') }}
+),
+
+standardized as (
+    select
+        customers.*,
+        country_codes.country_code
+    from customers
+    left join country_codes
+        on customers.country_key = country_codes.country_alias
+),
+
 checked as (
     select
         *,
@@ -18,7 +33,7 @@ checked as (
             when dq_reason is not null then dq_reason
             when signup_at >= {{ future_cutoff() }} or updated_at >= {{ future_cutoff() }} then 'future_timestamp'
         end as final_dq_reason
-    from customers
+    from standardized
 ),
 
 final as (
@@ -39,7 +54,7 @@ final as (
         updated_at,
         has_invalid_email,
         has_invalid_birth_date,
-        has_unknown_country,
+        country_raw is not null and country_code is null as has_unknown_country,
         final_dq_reason as dq_reason,
         _source_file,
         _source_row

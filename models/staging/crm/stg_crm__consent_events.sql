@@ -1,7 +1,18 @@
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7, round 8):
+    only new or reloaded raw files are typed -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_source_file',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_unlanded_source_files(source('crm', 'consent_events')) }}",
+) }}
+
 with
 
 source as (
     select * from {{ source('crm', 'consent_events') }}
+    where {{ source_files_to_stage(source('crm', 'consent_events')) }}
 ),
 
 typed as (
@@ -31,7 +42,8 @@ typed as (
         status as raw_status,
         event_at as raw_event_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from source
 ),
 
@@ -53,7 +65,8 @@ final as (
         raw_status,
         raw_event_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from typed
 )
 

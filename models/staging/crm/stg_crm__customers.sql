@@ -1,11 +1,20 @@
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): a
+    per-row function of the raw row, so only new or reloaded files are typed. The country is
+    reduced to its lookup key here; the seed country_codes is joined in int_customers_validated,
+    so a changed seed applies to every row without restaging (round 8). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_source_file',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_unlanded_source_files(source('crm', 'customers')) }}",
+) }}
+
 with
 
 source as (
     select * from {{ source('crm', 'customers') }}
-),
-
-country_codes as (
-    select * from {{ ref('country_codes') }}
+    where {{ source_files_to_stage(source('crm', 'customers')) }}
 ),
 
 typed as (
@@ -42,17 +51,9 @@ typed as (
         signup_at as raw_signup_at,
         updated_at as raw_updated_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from source
-),
-
-standardized as (
-    select
-        typed.*,
-        country_codes.country_code
-    from typed
-    left join country_codes
-        on typed.country_key = country_codes.country_alias
 ),
 
 final as (
@@ -64,7 +65,7 @@ final as (
         phone,
         gender,
         country_raw,
-        country_code,
+        country_key,
         region,
         city,
         income_band,
@@ -73,7 +74,6 @@ final as (
         updated_at,
         raw_email is not null and trim(raw_email) != '' and email is null as has_invalid_email,
         raw_birth_date is not null and trim(raw_birth_date) != '' and birth_at is null as has_invalid_birth_date,
-        country_raw is not null and country_code is null as has_unknown_country,
         case
             when customer_id is null then 'missing_key'
             when raw_signup_at is not null and trim(raw_signup_at) != '' and signup_at is null then 'unparseable_date'
@@ -85,8 +85,9 @@ final as (
         raw_signup_at,
         raw_updated_at,
         _source_file,
-        _source_row
-    from standardized
+        _source_row,
+        _loaded_at
+    from typed
 )
 
 select * from final
