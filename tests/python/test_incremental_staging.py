@@ -32,12 +32,14 @@ STAGING = [
     "stg_shop__orders",
     "stg_crm__customers",
     "stg_crm__consent_events",
+    "stg_survey__responses",
     "stg_shop__order_items",
 ]
 REALTIME_STAGING = STAGING[:-1]  # selectors.yml `realtime` does not rebuild order items
 RAW = {
     "stg_crm__customers": "raw.customers",
     "stg_crm__consent_events": "raw.consent_events",
+    "stg_survey__responses": "raw.survey_responses",
     "stg_web__events": "raw.web_events",
     "stg_email__events": "raw.email_events",
     "stg_shop__orders": "raw.orders",

@@ -1,7 +1,18 @@
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7, round 8):
+    only new or reloaded raw files are typed -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='_source_file',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_unlanded_source_files(source('survey', 'responses')) }}",
+) }}
+
 with
 
 source as (
     select * from {{ source('survey', 'responses') }}
+    where {{ source_files_to_stage(source('survey', 'responses')) }}
 ),
 
 typed as (
@@ -27,7 +38,8 @@ typed as (
         satisfaction_score as raw_satisfaction_score,
         submitted_at as raw_submitted_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from source
 ),
 
@@ -52,7 +64,8 @@ final as (
         raw_satisfaction_score,
         raw_submitted_at,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from typed
 )
 
