@@ -197,3 +197,23 @@ def test_plain_build_after_realtime_passes_and_reconciles(runs):
     assert len(rec) > 0
     assert (rec["unaccounted_rows"] == 0).all(), rec.to_string()
     assert (rec["clean_rows"] > 0).all(), rec.to_string()
+
+
+def test_validated_customers_ignore_columns_staging_no_longer_has(runs):
+    """A warehouse staged before the country lookup moved downstream keeps the old country_code
+    column in stg_crm__customers (incremental tables keep dropped columns); the lookup must win."""
+    con = duckdb.connect(str(runs.realtime.db_path))
+    try:
+        con.execute("alter table stg_crm__customers add column country_code varchar default 'XX'")
+    finally:
+        con.close()
+    run = run_dbt(
+        ["build", "--select", "stg_crm__customers", "int_customers_validated"],
+        runs.raw,
+        runs.realtime.db_path,
+        runs.work / "incremental",
+    )
+    assert run.returncode == 0, run.output[-8000:]
+    assert run.query("select count(*) from stg_crm__customers where country_code = 'XX'")[0][0] > 0
+    assert run.query("select count(*) from int_customers_validated where country_code = 'XX'") == [(0,)]
+    assert run.query("select count(country_code) from int_customers_validated")[0][0] > 0

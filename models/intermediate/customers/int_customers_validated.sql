@@ -17,9 +17,29 @@ country_codes as (
     select * from {{ ref('country_codes') }}
 ),
 
+{#- staging's columns by name: a warehouse staged before round 8 still holds the old
+    country_code column in stg_crm__customers (incremental models keep dropped columns), which
+    `customers.*` would carry next to the looked-up one -#}
 standardized as (
     select
-        customers.*,
+        customers.customer_id,
+        customers.email,
+        customers.first_name,
+        customers.last_name,
+        customers.phone,
+        customers.gender,
+        customers.country_raw,
+        customers.region,
+        customers.city,
+        customers.income_band,
+        customers.birth_date,
+        customers.signup_at,
+        customers.updated_at,
+        customers.has_invalid_email,
+        customers.has_invalid_birth_date,
+        customers.dq_reason,
+        customers._source_file,
+        customers._source_row,
         country_codes.country_code
     from customers
     left join country_codes
