@@ -213,8 +213,8 @@ latest_versions as (
 
     {# one pass over the validated rows for every branch that reads them; the literals of the
        state query filter the rows, so only the rows of changed keys leave the scan -#}
-    {#- read twice when unknown customers are watched: materialized once on DuckDB (the hint
-        is not portable SQL, other engines plan the CTE themselves) -#}
+    {#- read twice when unknown customers are watched: materialized once on DuckDB (macro
+        cte_hint; other engines plan the CTE themselves) -#}
     validated_rows as {{ cte_hint(materialized=true) if watch_unknown }}(
         select
             clean.{{ key }},

@@ -73,8 +73,8 @@ email_events_pairs as (
     ('survey_responses', 'customer_id', 'email', 'submitted_at', 'survey.responses'),
 ] %}
 {%- set aggregated_here = ['customers', 'survey_responses'] %}
-{#- read up to three times each: computed once on DuckDB (the hint is not portable SQL; other
-    engines plan the CTE themselves) -#}
+{#- read up to three times each: computed once on DuckDB (macro cte_hint; other engines plan
+    the CTE themselves) -#}
 {%- set once = cte_hint(materialized=true) %}
 {% for relation, column_a, column_b, known_at, edge_source in pair_sources if relation in aggregated_here %}
 {{ relation }}_pairs as {{ once }}(
