@@ -1,12 +1,6 @@
 {#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7, round 8):
     only new or reloaded raw files are typed -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_source_file',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_unlanded_source_files(source('crm', 'consent_events')) }}",
-) }}
+{{ config(pre_hook="{{ delete_unlanded_source_files(source('crm', 'consent_events')) }}") }}
 
 with
 

@@ -2,13 +2,7 @@
     per-row function of the raw row, so only new or reloaded files are typed. The country is
     reduced to its lookup key here; the seed country_codes is joined in int_customers_validated,
     so a changed seed applies to every row without restaging (round 8). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_source_file',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_unlanded_source_files(source('crm', 'customers')) }}",
-) }}
+{{ config(pre_hook="{{ delete_unlanded_source_files(source('crm', 'customers')) }}") }}
 
 with
 

@@ -1,12 +1,6 @@
 {#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): only
     new or reloaded raw files are typed; staged rows of files gone from raw are deleted first -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='_source_file',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_unlanded_source_files(source('shop', 'order_items')) }}",
-) }}
+{{ config(pre_hook="{{ delete_unlanded_source_files(source('shop', 'order_items')) }}") }}
 
 with
 
