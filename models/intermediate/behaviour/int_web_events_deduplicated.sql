@@ -4,9 +4,10 @@
     event chain"): the pre-hook finds the event_ids whose winner can have changed since the last
     run and deletes their rows; only those keys are re-ranked and appended.
     Round 8: `web_events` is read three times and is not materialized (macro cte_hint): a copy
-    of every clean event did not fit in memory_limit at 1M customers and spilled (212 -> 117 s
-    on its own). The email and order deduplications keep DuckDB's materialized CTE, which fits
-    and measured 10-15 % faster than re-reading their validated views (a join each). -#}
+    of every clean event did not fit in memory_limit at 1M customers and spilled (the node
+    381.7 -> 243.9 s in the 1M benchmark, docs/benchmarks.md). The email and order
+    deduplications keep DuckDB's materialized CTE, which fits (their validated views join the
+    customers, which a per-use read would repeat). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
