@@ -122,8 +122,8 @@
     {% for item in sources %}
         {% set node = item.node %}
         {% set table = alias ~ '.main.' ~ adapter.quote(node.name) %}
-        {#- issue 7, round 4: the copy and its comments go in one call, not one round trip per
-            column (about 300 statements per publish) -#}
+        {#- the copy and its comments go in one call, not one round trip per column (about 300
+            statements per publish) -#}
         {% set built_columns = adapter.get_columns_in_relation(item.relation) | map(attribute='name') | list %}
         {% set statements = [
             'create table ' ~ table ~ ' as select * from ' ~ item.relation,

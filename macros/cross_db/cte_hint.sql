@@ -5,12 +5,11 @@
     default is no hint, since Snowflake, BigQuery, Spark and Trino plan the CTE themselves and
     reject the keywords.
 
-    Why it matters on DuckDB (issue 7, docs/benchmarks.md "CTE hints, CRM staging, the floor
-    (round 8)"): DuckDB (1.5) materializes a CTE referenced more than once unless told not to.
-    For a CTE that only filters a table (`select * from validated where dq_reason is null`),
-    that copies every column of every row into memory (spilling past memory_limit) before the
-    first reader starts: at 1M customers the web event deduplication went from 381.7 s to
-    243.9 s in the benchmark once its source CTE was not materialized.
+    Why it matters on DuckDB: DuckDB materializes a CTE referenced more than once unless told
+    not to. For a CTE that only filters a table (`select * from validated where dq_reason is
+    null`), that copies every column of every row into memory (spilling past memory_limit)
+    before the first reader starts; not materialized, each reader scans the table and keeps only
+    the columns it needs.
         web_events as {{ cte_hint(materialized=false) }}(
 -#}
 {% macro cte_hint(materialized) %}

@@ -17,7 +17,7 @@
 
     Exactness of the shortcuts: every window bound is a midnight (the day after the as-of date,
     30 and 90 days before it), so web events rolled up per device, customer id, session and
-    calendar day (int_web_sessions_daily, issue 7: ~3.5x fewer rows than the events, and the
+    calendar day (int_web_sessions_daily: ~3.5x fewer rows than the events, and the
     identity joins run on those rows) give the same counts, distinct sessions and last visit as
     the events; an email campaign counts
     for a date when the person's first event of that kind for it came before the bound.
@@ -124,7 +124,7 @@ person_customers as (
         or crm_customers.signup_at < cutoffs.cutoff_at
 ),
 
-{#- orders resolved to people here (int_orders_deduplicated has no person_id, issue 7 round 5) -#}
+{#- orders resolved to people here (int_orders_deduplicated has no person_id) -#}
 order_people as (
     select
         customer_people.person_id,

@@ -1,6 +1,5 @@
 {#-
-    Pair tables (issue 7; docs/benchmarks.md "Identity pairs, trigger scans, validated orders
-    (round 7)").
+    Pair tables.
 
     int_identity_web_pairs and int_identity_email_pairs hold every distinct pair of identifier
     columns of a large source once, with the earliest time the pair was seen:

@@ -1,5 +1,5 @@
 {#-
-    Incremental identity stitching (issue 7, docs/benchmarks.md "Data quality and identity at 1M").
+    Incremental identity stitching (docs/architecture.md, "Incremental models").
 
     int_identities_stitched is a table built by label propagation over the whole identity graph.
     Its result for one connected component depends only on that component's links and on var
@@ -13,17 +13,15 @@
       changed    links in the current int_identity_edges and not in the snapshot, or the
                  reverse (new identifiers and links, links dropped because an identifier became
                  shared or a record left the as-of window);
-      (`<model>__changed_links`, round 6: kept until the post-hook applies them to the
+      (`<model>__changed_links`: kept until the post-hook applies them to the
                  snapshot)
       affected   `<model>__affected`: the end nodes of changed links, plus every node whose
                  stored person is the person of one of those nodes (its whole old component),
                  as (identifier_type, identifier).
-    Round 5 (docs/benchmarks.md "Identity edges and membership (round 5)"): the links are
-    compared on their identifier columns; only the changed links and the affected nodes get the
-    string node keys of identity_node_key(). Before, the snapshot held keyed links and every
-    run built two keys per link and one per stored row (tens of millions of strings at 1M
-    customers) to compare them. A snapshot in the old layout is not usable: that run
-    recomputes every component, as without a snapshot.
+    The links are compared on their identifier columns; only the changed links and the affected
+    nodes get the string node keys of identity_node_key(), so a run does not build a key for
+    every stored link (tens of millions of strings at 1M customers). A snapshot without the
+    identifier columns is not usable: that run recomputes every component, as without one.
 
     The pre-hook identity_stitching_prepare() writes `<model>__affected` and deletes the
     affected rows; the model body propagates labels over the links whose first node is affected
@@ -69,7 +67,7 @@
     {%- endif -%}
     {%- set snapshot_columns = adapter.get_columns_in_relation(snapshot) | map(attribute='name') | map('lower') | list -%}
     {%- if 'identifier_a' not in snapshot_columns -%}
-        {#- a snapshot of keyed links, written before round 5 -#}
+        {#- a snapshot of keyed links, without the identifier columns -#}
         {{- return(false) -}}
     {%- endif -%}
     {%- set rounds = run_query('select max(rounds) from ' ~ snapshot).columns[0].values()[0] -%}
@@ -158,9 +156,8 @@
 
 
 {#- Post-hook: keep the links this table now reflects, drop the scratch tables. A partial run
-    applies the changed links to the snapshot (round 6: rewriting the whole snapshot cost about
-    4 s of the 1M incremental day, plus its share of the commit); any other run writes it
-    whole. Same rows either way: snapshot - removed + added = the current links. -#}
+    applies the changed links to the snapshot, which is cheaper than rewriting it whole at 1M
+    customers; any other run writes it whole. Same rows either way: snapshot - removed + added = the current links. -#}
 {% macro identity_stitching_finish(edges_relation) %}
     {%- if _is_unit_test() or not execute -%}
         {{- return('') -}}

@@ -16,7 +16,7 @@
     differing_columns_list(columns, alias): aggregate expression listing, comma-separated, the
     columns that take more than one value within the group (columns must already be
     null-coalesced text, as in dq_duplicates). Null when none differ.
-    issue 7: a column without nulls takes more than one value exactly when its min and max
+    A column without nulls takes more than one value exactly when its min and max
     differ; min/max keep one value per group instead of a distinct set per column (the
     count(distinct) form held a hash table per compared column over every repeated row).
 -#}

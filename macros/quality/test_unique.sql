@@ -1,6 +1,5 @@
 {#-
-    The built-in `unique` test on DuckDB, hash first (issue 7, docs/benchmarks.md "The realtime
-    tail and history scans (round 6)").
+    The built-in `unique` test on DuckDB, hash first.
 
     dbt's default groups the column itself (`group by <column> having count(*) > 1`): one string
     group per distinct value, e.g. tens of millions of trigger event ids at 1M customers, every

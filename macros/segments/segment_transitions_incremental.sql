@@ -1,5 +1,5 @@
 {#-
-    Incremental segment_transitions (issue 7, round 5).
+    Incremental segment_transitions.
 
     The snapshot segment_membership_snapshot only ever (a) inserts a spell with dbt_valid_from =
     the time of the snapshot run and (b) closes an open spell by setting dbt_valid_to = the time

@@ -1,5 +1,5 @@
 {#-
-    Staging incremental by landed file (issue 7, docs/benchmarks.md "Incremental staging").
+    Staging incremental by landed file (docs/architecture.md, "Incremental models").
 
     A staging model is a per-row function of its raw table, so it can be refreshed exactly file
     by file. The raw table is the source of truth: every raw row carries `_source_file` and
@@ -70,7 +70,7 @@
 {#- Pre-hook: delete staged rows of files that are no longer in raw (incremental runs only).
     Both sides are reduced to their distinct file names first: a plain `except` of the two
     row sets builds a hash table over every raw row, which ran out of memory on the 110M web
-    events of the 1M benchmark (docs/benchmarks.md); this form takes 0.2 s there. -#}
+    events of the 1M benchmark; this form takes a fraction of a second there. -#}
 {% macro delete_unlanded_source_files(source_relation) %}
     {%- if _is_unit_test() or not is_incremental() -%}
         {{- return('') -}}

@@ -3,10 +3,10 @@
     `source_cte` (rows with a null key all pass through), the latest landed version (highest
     _source_file, then _source_row), and end in a CTE `latest_versions` with the given columns.
 
-    issue 7 (docs/benchmarks.md): only the keys that occur more than once (about 2 % in practice)
+    Only the keys that occur more than once (about 2 % in practice)
     go through row_number(); the others pass straight through. The result is the same as ranking
-    every row, without sorting every wide row (at 100k customers the plain window was the
-    slowest step of deduplicating 11M web events). The repeated keys are found by their bucket
+    every row, without sorting every wide row (the plain window is the slowest step of
+    deduplicating tens of millions of web events). The repeated keys are found by their bucket
     (macros/standardize/repeated_keys.sql: a 64-bit hash on DuckDB), so neither the aggregate
     nor the split of the rows groups or joins the key text: rows of a bucket seen once are
     single versions; the rows of repeated buckets (the repeated keys, plus any key sharing a hash
@@ -67,7 +67,7 @@ latest_versions as (
 
 
 {#-
-    Incremental deduplication (issue 7, docs/benchmarks.md "Incremental event chain").
+    Incremental deduplication (docs/architecture.md, "Incremental models").
 
     A `*_deduplicated` model keeps, per business key, the latest landed clean row of its
     `*_validated` relation. On an incremental run only the keys whose winner can have changed are
@@ -143,7 +143,7 @@ latest_versions as (
     Changed keys carry why they changed (`why`): 'fresh' (a clean row in a new load or past the
     watermark), 'customer' (only a clean row of a customer with no kept row), 'history' (a kept
     row that may not win any more: gone load, now quarantined).
-    Candidates (round 6, docs/benchmarks.md "The realtime tail and history scans (round 6)"):
+    Candidates:
       - no 'history' key (the usual appended day): the winner of a changed key is the best of
         its current kept row (the best of every version that was clean before and still is)
         and its newly clean versions. The candidates are the clean rows of the new loads and

@@ -1,6 +1,5 @@
 {#-
-    Repeated keys, hash first (issue 7, docs/benchmarks.md "Dedup and duplicate detection
-    (round 4)").
+    Repeated keys, hash first.
 
     Finding the keys that occur more than once with `group by <key> having count(*) > 1` builds
     a hash aggregate with one string group per distinct key (~110M web events at 1M customers).

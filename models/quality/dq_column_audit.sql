@@ -19,7 +19,7 @@ with
     select * from {{ ref(s.validated) }}
 ),
 
-{#- issue 7: sources without amount columns need no fences; without them the rows CTE has
+{#- Sources without amount columns need no fences; without them the rows CTE has
     one reader, so the database streams it instead of materialising all the source's rows -#}
 {% if s.amounts %}
 {{ cte }}_fences as (

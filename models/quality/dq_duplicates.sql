@@ -12,7 +12,7 @@
 with
 
 {% for s in dq_sources() %}
-{#- issue 7: only keys that occur more than once need versions, hashes and count(distinct):
+{#- Only keys that occur more than once need versions, hashes and count(distinct):
     find the candidate buckets (a 64-bit hash of the key on DuckDB, macros/standardize/
     repeated_keys.sql) on one narrow column first (~2 % of the keys), then work on their rows
     only. A key that merely shares a hash with another is dropped by `having count(*) > 1` on

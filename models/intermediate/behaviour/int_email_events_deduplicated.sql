@@ -1,9 +1,9 @@
 {#- Clean email events, one row per email_event_id; the latest landed version wins
-    (macro latest_version_ctes: only repeated keys are ranked, issue 7).
+    (macro latest_version_ctes: only repeated keys are ranked).
     Incremental like int_web_events_deduplicated (macros/standardize/latest_version.sql), with
     the known-customer checks: keys of customers removed from or added to the CRM are re-ranked.
     The dates of the rows it deletes and writes are logged for int_identity_email_pairs
-    (round 7, macros/identity/first_seen_pairs.sql). -#}
+    (macros/identity/first_seen_pairs.sql). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

@@ -3,7 +3,7 @@
       future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days
       unknown_customer  customer_id set but absent from the customers source (only when it has rows)
 -#}
-{#- issue 7 (docs/benchmarks.md "Incremental event chain"): a view, like int_web_events_validated;
+{#- A view, like int_web_events_validated;
     the known-customer check is a hash join on 100k customer ids, cheap to repeat per reader. -#}
 {{ config(materialized='view') }}
 

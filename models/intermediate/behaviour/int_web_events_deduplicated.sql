@@ -1,11 +1,9 @@
 {#- Clean web/app events, one row per event_id; the latest landed version wins
-    (macro latest_version_ctes: only repeated event_ids are ranked, issue 7).
-    Incremental (issue 7, macros/standardize/latest_version.sql, docs/benchmarks.md "Incremental
-    event chain"): the pre-hook finds the event_ids whose winner can have changed since the last
+    (macro latest_version_ctes: only repeated event_ids are ranked).
+    Incremental (macros/standardize/latest_version.sql, docs/architecture.md, "Incremental models"): the pre-hook finds the event_ids whose winner can have changed since the last
     run and deletes their rows; only those keys are re-ranked and appended.
-    Round 8: `web_events` is read three times and is not materialized (macro cte_hint): a copy
-    of every clean event did not fit in memory_limit at 1M customers and spilled (the node
-    381.7 -> 243.9 s in the 1M benchmark, docs/benchmarks.md). The email and order
+    `web_events` is read three times and is not materialized (macro cte_hint): a copy of every
+    clean event does not fit in memory_limit at 1M customers and spills. The email and order
     deduplications keep DuckDB's materialized CTE, which fits (their validated views join the
     customers, which a per-use read would repeat). -#}
 {{ config(

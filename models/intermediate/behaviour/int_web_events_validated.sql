@@ -3,7 +3,7 @@
       future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days.
     Event types outside the tracking plan are kept as `other` (custom events are legitimate).
 -#}
-{#- issue 7 (docs/benchmarks.md "Incremental event chain"): a view. It is a projection with one
+{#- A view. It is a projection with one
     comparison, so scanning it costs what scanning a table would, and a table had to be rebuilt
     over all history on every run because the cutoff moves with the as-of date. -#}
 {{ config(materialized='view') }}

@@ -2,16 +2,15 @@
     Clean web/app events rolled up once to one row per device, customer id, session and day,
     with event counts by type.
 
-    issue 7 (docs/benchmarks.md): int_identity_edges read every web event for its links and
-    identifiers; its date bound is the end of a day, so a day-level rollup answers it exactly
+    int_identity_edges (through int_identity_web_pairs) reads this instead of every web event;
+    its date bound is the end of a day, so a day-level rollup answers it exactly
     with 3.5x fewer rows. session_id, anonymous_id and customer_id may be null (kept as their own
-    groups). The counts by type are there for the activity features (see docs/benchmarks.md:
-    reading them from here did not pay yet).
+    groups). The counts by type are there for the activity features.
 -#}
-{#- Incremental (issue 7): the event dates whose deduplicated rows changed since the last run
+{#- Incremental: the event dates whose deduplicated rows changed since the last run
     (logged by the deduplication's hooks, macros/standardize/latest_version.sql) are deleted by
     the pre-hook and recomputed whole; a full build of the deduplicated table recomputes all.
-    Round 7: the post-hook passes the recomputed dates on to this model's own log, read by
+    The post-hook passes the recomputed dates on to this model's own log, read by
     int_identity_web_pairs (macros/identity/first_seen_pairs.sql). -#}
 {{ config(
     materialized='incremental',
@@ -28,9 +27,9 @@ web_events as (
     where {{ changed_dates_filter(ref('int_web_events_deduplicated'), 'cast(event_at as date)') }}
 ),
 
-{#- issue 7: count(case ... then 1 end) rather than sum(case ... then 1 else 0 end): the same
-    values (a group is never empty), as 64-bit integers instead of DuckDB's 128-bit sums, which
-    are slower to aggregate, write and read (-15 % CPU for this model at 100k). -#}
+{#- count(case ... then 1 end) rather than sum(case ... then 1 else 0 end): the same values (a
+    group is never empty), as 64-bit integers instead of DuckDB's 128-bit sums, which are slower
+    to aggregate, write and read. -#}
 final as (
     select
         anonymous_id,

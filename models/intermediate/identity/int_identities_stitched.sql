@@ -14,7 +14,7 @@
     without any customer_id (anonymous visitors, email-only contacts) 'p_' || md5 of the
     smallest label, which keeps emails out of the key.
 
-    Incremental (issue 7, macros/identity/identity_stitching_incremental.sql): after the first
+    Incremental (macros/identity/identity_stitching_incremental.sql): after the first
     build only the connected components that a new or dropped link touches are propagated
     again; the other rows stay. The result equals a full rebuild (tests/python/
     test_incremental_identity.py compares them).

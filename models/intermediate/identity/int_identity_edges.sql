@@ -34,7 +34,7 @@ consent_events as (
     select * from {{ ref('int_consent_events_deduplicated') }}
 ),
 
-{#- issue 7, round 7: the web and email pairs (tens of millions of session-days and events at
+{#- The web and email pairs (tens of millions of session-days and events at
     1M customers) are aggregated by incremental models of their own, which recompute only the
     pairs of changed dates (macros/identity/first_seen_pairs.sql); read as they are. The web
     pair's first day is compared with the as-of bound, the end of a day, so event_date < it is
@@ -55,15 +55,15 @@ email_events_pairs as (
     from {{ ref('int_identity_email_pairs') }}
 ),
 
-{#- issue 7, round 5: each pair source is aggregated ONCE, to its distinct pairs of identifier
+{#- Each pair source is aggregated ONCE, to its distinct pairs of identifier
     columns with the earliest as-of column value; its links (pairs of two identifiers known by the
     as-of date) and its identifiers (either column, whatever its date) are both read from that
-    result. Before, links and each identifier column were three aggregates over the same rows
-    (web session-days and email events: tens of millions at 1M customers). Exact: a pair was
+    result, rather than three aggregates over the same rows (web session-days and email events:
+    tens of millions at 1M customers). Exact: a pair was
     known by the as-of date when its earliest row was, and every identifier of a column is in
     some pair. The constant type and source columns are added after grouping.
     pair_sources: (relation, identifier a, identifier b, as-of column or none, edge_source);
-    the column names are the identifier types. Round 7: web and email events come aggregated
+    the column names are the identifier types. Web and email events come aggregated
     (`<relation>_pairs` above, their as-of column is the pairs' first_known_at); the others are
     aggregated here. -#}
 {%- set pair_sources = [

@@ -1,6 +1,6 @@
 {#- Every distinct (customer_id, email) pair of the clean email events, with the first time it
     was seen: the email links and identifiers of int_identity_edges. Incremental by date
-    (issue 7 round 7, macros/identity/first_seen_pairs.sql): only the pairs with a row on a
+    (macros/identity/first_seen_pairs.sql): only the pairs with a row on a
     date whose email events changed, or first seen on one, are recomputed. -#}
 {%- set pair_columns = ['customer_id', 'email'] -%}
 {{ config(

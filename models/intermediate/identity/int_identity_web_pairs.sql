@@ -1,6 +1,6 @@
 {#- Every distinct (anonymous_id, customer_id) pair of the clean web events, with the first day
     it was seen: the web links and identifiers of int_identity_edges. Incremental by date
-    (issue 7 round 7, macros/identity/first_seen_pairs.sql): only the pairs with a row on a
+    (macros/identity/first_seen_pairs.sql): only the pairs with a row on a
     date int_web_sessions_daily recomputed, or first seen on one, are recomputed. -#}
 {%- set pair_columns = ['anonymous_id', 'customer_id'] -%}
 {{ config(

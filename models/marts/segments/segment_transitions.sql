@@ -4,7 +4,7 @@
     was closed (dbt_valid_to). The first snapshot run sees everybody enter: those rows carry
     is_initial_load = true, so "who entered today" can leave the initial load out.
 
-    Incremental (issue 7, round 5): a run appends the entries of spells opened and the exits of
+    Incremental: a run appends the entries of spells opened and the exits of
     spells closed after the table's latest transition_at, which are exactly the transitions it
     lacks, as the snapshot stamps every change with the time of the run that made it
     (macros/segments/segment_transitions_incremental.sql has the argument). The bound is looked

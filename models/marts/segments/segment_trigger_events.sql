@@ -31,7 +31,7 @@
             "cast(cast(event_at as " ~ date_type ~ ") as " ~ dbt.type_string() ~ ")"]) }}
     )
 {%- endset -%}
-{#- Incremental runs (issue 7): the window start is looked up before the statement runs and
+{#- Incremental runs: the window start is looked up before the statement runs and
     written into it as a literal, so that it reaches the scan of int_web_events_deduplicated as a
     plain filter (a bound computed in a CTE or a scalar subquery is not pushed into the scan, and
     the run then read and materialised every event). A recomputed session needs all of its
@@ -87,12 +87,11 @@ sessions_in_scope as (
 
 {% endif %}
 {#- every event of those sessions (all events on a first build); read once per use below rather
-    than materialised as one CTE of every event (issue 7).
-    Round 7: on incremental runs the events are read by two scans whose filters are constants
-    the scan applies itself: the window's days, and before them the listed sessions (or the days
-    from the earliest one's first day). Only their rows are keyed and matched with the sessions
-    in scope. One filter with an `or` over both (round 4) was applied after the scan, so the
-    session key was computed and matched for every event of the table, twice. -#}
+    than materialised as one CTE of every event.
+    On incremental runs the events are read by two scans whose filters are constants the scan
+    applies itself: the window's days, and before them the listed sessions (or the days from the
+    earliest one's first day). Only their rows are keyed and matched with the sessions in scope;
+    one filter with an `or` over both would be applied after the scan, keying every event. -#}
 {% set event_columns %}
         {{ session_key }} as session_key,
         session_id,
@@ -148,16 +147,15 @@ session_events as {{ cte_hint(materialized=true) }}(
 {%- set session_events_from = '(' ~ session_events_sql ~ ') as session_events' %}
 {%- endif %}
 
-{#- issue 7: the distinct products per session are counted from the distinct
-    (session, event type, product) triples rather than with count(distinct) next to the other
-    session aggregates, which made one hash aggregate keep two distinct sets per session.
-    Round 4: count(case ... then 1 end) rather than sum(case ... then 1 else 0 end), the same
-    values (a group is never empty) as 64-bit counts instead of DuckDB's 128-bit sums (-10 % CPU,
-    -7 % peak memory of a first build at 100k, docs/benchmarks.md) -#}
+{#- The distinct products per session are counted from the distinct (session, event type,
+    product) triples rather than with count(distinct) next to the other session aggregates, which
+    would make one hash aggregate keep two distinct sets per session. count(case ... then 1 end)
+    rather than sum(case ... then 1 else 0 end): the same values (a group is never empty) as
+    64-bit counts instead of DuckDB's 128-bit sums, cheaper in CPU and memory. -#}
 session_rollup as (
     select
         session_key,
-        {#- round 8: the key is the session_id whenever a row of the session has one, so the
+        {#- the key is the session_id whenever a row of the session has one, so the
             session_id is read off the key; a count keeps no text per session where max()
             kept one (29M sessions at 1M customers) -#}
         case when count(session_id) > 0 then session_key end as session_id,

@@ -67,7 +67,7 @@ anonymous_people as (
     where identifier_type = 'anonymous_id'
 ),
 
-{#- int_orders_deduplicated has no person_id (issue 7 round 5): resolved by customer_id here -#}
+{#- int_orders_deduplicated has no person_id: resolved by customer_id here -#}
 person_orders as (
     select
         customer_people.person_id,
