@@ -1,4 +1,4 @@
-"""The floor under the full build: what the least a build must do with the raw files costs here (issue 7).
+"""The floor under the full build: what the least a build must do with the raw files costs here.
 
 The target "full build at 1M customers under 5 minutes" is weighed against passes that no design
 of the build can skip, run in plain DuckDB on the generated raw Parquet files with the build's

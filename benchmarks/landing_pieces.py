@@ -1,4 +1,4 @@
-"""Measure the landing and staging of web events alone (issue 7, docs/benchmarks.md "Landing at 1M").
+"""Measure the landing and staging of web events alone.
 
 Lands `web_events.parquet` of a generated raw folder into a fresh DuckDB file either as a copy
 (`--raw table`: the insert the landing hook used before) or as the view the hook now creates

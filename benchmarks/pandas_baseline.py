@@ -1,4 +1,4 @@
-"""The usual pandas + scikit-learn segmentation notebook, as a script: the baseline of issue 7.
+"""The usual pandas + scikit-learn segmentation notebook, as a script: the baseline of the benchmarks.
 
 Reads the same raw files as `dbt build` (CSV or Parquet from `audience generate`) and computes what a
 typical "RFM + K-Means" tutorial computes, the way it computes it (read the files, parse, drop
@@ -161,7 +161,7 @@ def kmeans(buyers: pd.DataFrame, k_min: int = 2, k_max: int = 8, seed: int = 42)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="pandas + scikit-learn baseline (issue 7)")
+    ap = argparse.ArgumentParser(description="pandas + scikit-learn baseline")
     ap.add_argument("--raw", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=None, help="optional Parquet file for the segmented profiles")
     args = ap.parse_args()

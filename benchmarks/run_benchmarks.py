@@ -1,4 +1,4 @@
-"""Benchmark the whole `dbt build` at several sizes against the pandas recipe (issue 7).
+"""Benchmark the whole `dbt build` at several sizes against the pandas recipe.
 
 For every size: generate the synthetic raw files once (Parquet by default) under --data-dir, then
 for every repeat, on a fresh copy of the raw folder and a fresh warehouse file:

@@ -1,5 +1,5 @@
 {#- unique_combination_of_columns: no two rows share the same values in all the given columns.
-    issue 7: the repeated combinations come from repeated_keys() (macros/standardize/
+    The repeated combinations come from repeated_keys() (macros/standardize/
     repeated_keys.sql): on DuckDB a 64-bit hash of the columns is grouped first and only the
     rows of repeated hashes are grouped by the columns themselves. A repeated combination always
     repeats its hash, so the test cannot pass falsely; a hash shared by two different

@@ -233,7 +233,7 @@ def test_unknown_event_types(bad_build):
 
 def test_raw_text_of_quarantined_and_reformatted_events_is_kept(bad_build):
     # staging keeps raw_event_type / raw_event_at only on flagged rows and where the text is
-    # not the typed value's text (issue 7); rows quarantined later (future_timestamp, decided in
+    # not the typed value's text; rows quarantined later (future_timestamp, decided in
     # int_web_events_validated) still show their raw values in dq_quarantine, read from raw
     assert reasons(bad_build, "web.events")["W_FUTURE"] == "future_timestamp"
     raw = bad_build.query("select raw_values from dq_quarantine where business_key = 'W_FUTURE'")[0][0]

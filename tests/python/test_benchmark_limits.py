@@ -1,4 +1,4 @@
-"""The benchmark runner's memory cap and step timeout (benchmarks/run_benchmarks.py, issue 7).
+"""The benchmark runner's memory cap and step timeout (benchmarks/run_benchmarks.py).
 
 A step that passes the RSS cap or the time limit is stopped and recorded as such, with the RSS
 and the seconds at which it was stopped, and the report says so instead of a bare failure.

@@ -1,4 +1,4 @@
-"""BI readers (issue 8, item 3): the read-only BI file beside the warehouse.
+"""BI readers: the read-only BI file beside the warehouse.
 
 While `dbt build` writes the warehouse, DuckDB lets no other process open that file. The
 on-run-end hook publish_bi copies the marts of the exposure `bi_file` into

@@ -1,4 +1,4 @@
-"""Progress and summaries (issue 8, item 4): generator progress, the closing summary of a build."""
+"""Progress and summaries: generator progress, the closing summary of a build."""
 
 from __future__ import annotations
 

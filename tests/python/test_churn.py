@@ -375,7 +375,7 @@ def test_missing_id_column_uses_the_index(frames) -> None:
 
 
 def test_feature_contributions_predict_only_rows_away_from_the_baseline():
-    """Issue 7: rows already at the baseline value of a feature are not predicted again; the
+    """Rows already at the baseline value of a feature are not predicted again; the
     contributions equal the naive definition (every row predicted with the feature replaced)."""
     rng = np.random.default_rng(3)
     X = rng.normal(size=(200, 4))

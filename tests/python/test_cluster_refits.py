@@ -1,4 +1,4 @@
-"""Acceptance of issue 9 on generated data, through real dbt builds: cluster ids that stay put
+"""Acceptance on generated data, through real dbt builds: cluster ids that stay put
 across refits, scoring without refit, and the drift figures.
 
 Data: one generation of 3,300 customers (seed 11). The "old" population is that raw folder

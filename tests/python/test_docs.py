@@ -1,4 +1,4 @@
-"""Documentation site (issue 8, item 2).
+"""Documentation site.
 
 `dbt docs generate` must succeed, and no mart, quality or Python model and none of the columns
 its built table really has (catalog.json, read from the warehouse) may lack a description in the

@@ -1,7 +1,7 @@
-"""Incremental event chain after staging (issue 7; macros/standardize/latest_version.sql).
+"""Incremental event chain after staging (macros/standardize/latest_version.sql).
 
 `int_web_events_deduplicated`, `int_email_events_deduplicated`, `int_web_sessions_daily`,
-(round 5) `int_orders_deduplicated` and (round 7) the identity pair tables
+`int_orders_deduplicated` and the identity pair tables
 `int_identity_web_pairs` and `int_identity_email_pairs` are incremental. One generated dataset
 (1,200 customers, with injected mess) plus two appended days, built in full; then, step by
 step, the raw folder or the as-of date changes and the realtime selection or a plain
@@ -123,7 +123,7 @@ def _edit_and_remove_web_batches(raw: Path) -> None:
 
 def _land_backfill(raw: Path, db: Path) -> dict[str, str]:
     """A web and an order file that sort before every batch file, each with another version of
-    a row kept from a batch file: the kept row must stay (round 6: the pre-hook ranks the new
+    a row kept from a batch file: the kept row must stay (the pre-hook ranks the new
     versions against the kept rows, not the whole history)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -426,7 +426,7 @@ def _candidate_paths(chain: Chain, step: str) -> dict[str, str | int]:
 
 
 def test_candidates_skip_the_history_unless_a_kept_row_may_lose(chain):
-    """The pre-hook reads the whole history only when a kept row may not win any more (round 6);
+    """The pre-hook reads the whole history only when a kept row may not win any more;
     every step above still equals a full refresh, on both paths."""
     paths = {step: _candidate_paths(chain, step) for step in ("step1", "step2", "step3", "step4")}
     models = {"int_web_events_deduplicated", "int_email_events_deduplicated", "int_orders_deduplicated"}

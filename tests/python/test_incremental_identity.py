@@ -1,4 +1,4 @@
-"""Incremental identity stitching (issue 7; macros/identity/identity_stitching_incremental.sql).
+"""Incremental identity stitching (macros/identity/identity_stitching_incremental.sql).
 
 `int_identities_stitched` recomputes, after its first build, only the connected components that
 a new or dropped link touches. One generated dataset (1,200 customers, with injected mess) is

@@ -1,4 +1,4 @@
-"""Staging incremental by landed file (issue 7; macros/staging/incremental_by_source_file.sql).
+"""Staging incremental by landed file (macros/staging/incremental_by_source_file.sql).
 
 One generated dataset (1,200 customers, with injected mess) plus one appended day of batch
 files, built in full. Then a second day is appended, one existing web batch file is changed (a

@@ -1,4 +1,4 @@
-"""Zero-copy landing of Parquet files (issue 7; macros/raw/land_raw_files.sql).
+"""Zero-copy landing of Parquet files (macros/raw/land_raw_files.sql).
 
 Parquet files are not copied into DuckDB: `raw.<table>` is a view over the CSV rows table and
 one `read_parquet` branch per landed file. These tests land a folder of web-event batch files

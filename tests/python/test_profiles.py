@@ -1,4 +1,4 @@
-"""Acceptance tests of trustworthy customer profiles (issue 3).
+"""Acceptance tests of trustworthy customer profiles.
 
 On the generated demo data (session fixture `demo_build`, 3000 customers with injected defects
 and the generator's truth in _truth/):
@@ -207,7 +207,7 @@ def test_injected_duplicates_are_reported(demo_build, truth):
 
 
 def test_duplicates_name_the_row_the_clean_table_kept(demo_build):
-    """dq_duplicates ranks a key's own rows by dq_sources() kept_order (issue 7: no scan of the
+    """dq_duplicates ranks a key's own rows by dq_sources() kept_order (no scan of the
     clean table); the row it names must be the one each int_*_deduplicated model kept."""
     sources = [
         ("shop.orders", "int_orders_deduplicated", "order_id"),

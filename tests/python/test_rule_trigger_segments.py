@@ -1,4 +1,4 @@
-"""Rule, trigger and dynamic segments, membership history and activation exports (issue 6).
+"""Rule, trigger and dynamic segments, membership history and activation exports.
 
 One generated dataset for the module (1,500 customers): a full build, then one appended day of
 micro-batch files plus a few late events, then the realtime selection

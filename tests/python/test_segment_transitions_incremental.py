@@ -1,4 +1,4 @@
-"""Incremental segment_transitions (issue 7, round 5) equals a full rebuild.
+"""Incremental segment_transitions equals a full rebuild.
 
 No generated data: the test writes segment_membership itself, so that it controls who enters,
 leaves and re-enters between snapshot runs. It then alternates `dbt snapshot` and

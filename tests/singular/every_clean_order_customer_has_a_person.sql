@@ -2,7 +2,7 @@
     Every clean order's customer_id is a customer_id identifier of int_identities_stitched, so
     consumers that resolve orders to people with an inner join on it (customer_activity_features,
     int_clv_transactions, trigger_segment_members) drop no order. int_orders_deduplicated has no
-    person_id since issue 7 round 5; this replaces its not_null + relationships tests.
+    person_id; this replaces its not_null + relationships tests.
 -#}
 with
 
