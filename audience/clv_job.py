@@ -3,6 +3,11 @@
 Time unit: weeks (the SQL summary gives recency and T in weeks). CLV is discounted per month:
 the horizon is cut into months of 52/12 weeks and each month's expected purchases are
 discounted at the monthly equivalent of the configured annual rate.
+
+The model counts as fitted when BG/NBD was estimated on this data (status `ok` or
+`not_converged`). Without a single repeat purchase (empty data, one order, all orders on one
+day, cancelled orders only) BG/NBD cannot be identified: the job then publishes no score rows
+and says in the `status` artifact why the model was not fitted.
 """
 
 from __future__ import annotations
@@ -50,11 +55,31 @@ def score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFr
     """Fit BG/NBD + Gamma-Gamma on the as-of summary and score every buyer.
 
     Returns (scores, diagnostics): scores has person_id, p_alive, expected_purchases (over the
-    horizon, undiscounted), expected_avg_order_value and clv (discounted, over the horizon).
+    horizon, undiscounted), expected_avg_order_value and clv (discounted, over the horizon);
+    no rows when BG/NBD could not be fitted (diagnostics `fitted`, `fit_status`).
     `clv_fit` and `customer_clv_scores` both call this on the same summary within one dbt
     process (issue 7): the fit runs once and is reused (see :mod:`audience.memo`).
     """
     return _last_fit.get(summary, config, _score_customers)
+
+
+FITTED_STATUSES = ("ok", "not_converged")
+_NOT_FITTED_REASONS = {
+    "fallback_empty": "no buyers as of the as-of date",
+    "fallback_no_repeat": "no repeat purchases (every buyer bought on one day only): BG/NBD cannot be identified",
+    "fallback_fit_failed": "the BG/NBD fit failed",
+}
+
+
+def fit_status(diagnostics: dict) -> tuple[bool, str]:
+    """(fitted, reason a person can read) from the diagnostics of :func:`clv.fit_and_score`."""
+    status = diagnostics.get("bgnbd_status")
+    if status in FITTED_STATUSES:
+        n_repeat = diagnostics.get("n_repeat_buyers", 0)
+        return True, f"fitted: BG/NBD {status} on {diagnostics.get('n_customers')} buyers ({n_repeat} repeat)"
+    detail = _NOT_FITTED_REASONS.get(str(status), str(status))
+    warnings = "; ".join(w for w in diagnostics.get("warnings", []) if "failed" in w)
+    return False, f"not fitted: {detail}" + (f" ({warnings})" if warnings else "")
 
 
 def _score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFrame, dict]:
@@ -66,24 +91,31 @@ def _score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataF
         period_length=WEEKS_PER_MONTH,
     )
     scores = scores.rename(columns={"expected_avg_value": "expected_avg_order_value"})
+    diagnostics["fitted"], diagnostics["fit_status"] = fit_status(diagnostics)
+    if not diagnostics["fitted"]:
+        scores = scores.iloc[0:0]
     return scores, diagnostics
 
 
 def holdout_check(calibration: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Fit BG/NBD on the calibration period; compare predicted and actual holdout purchases."""
     cal = _prepared(calibration)
-    if cal.empty or (cal["frequency"] > 0).sum() == 0:
-        empty = pd.DataFrame(
-            columns=["bucket", "n_customers", "predicted", "actual", "error", "abs_pct_error"]
-        )
+    empty = pd.DataFrame(columns=["bucket", "n_customers", "predicted", "actual", "error", "abs_pct_error"])
+    if cal.empty:
+        return empty, {"status": "skipped: nobody had bought before the calibration cutoff (as-of date minus clv_holdout_days)"}
+    if (cal["frequency"] > 0).sum() == 0:
         return empty, {"status": "skipped: no repeat buyers in the calibration period"}
     x, t_x, T = (cal[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    fit = clv.fit_bgnbd(x, t_x, T)
+    try:
+        fit = clv.fit_bgnbd(x, t_x, T)
+    except (ValueError, FloatingPointError) as exc:
+        return empty, {"status": f"skipped: the calibration fit failed ({type(exc).__name__}: {exc})"}
     weeks = float(cal["holdout_weeks"].iloc[0])
     actual = cal["holdout_purchases"].to_numpy(dtype=float)
     table = clv.calibration_holdout_table(fit.params, x, t_x, T, actual, weeks)
     errors = clv.holdout_errors(fit.params, x, t_x, T, actual, weeks)
     errors.update({"converged": fit.converged, "log_likelihood": fit.log_likelihood, **fit.params.as_dict()})
+    errors["status"] = "checked"
     return table, errors
 
 
@@ -123,7 +155,14 @@ def fit_clv_artifacts(summary: pd.DataFrame, calibration: pd.DataFrame, config: 
     def frame(name: str, rows: pd.DataFrame) -> pd.DataFrame:
         return artifacts.artifact_frame(MODEL_NAME, version, name, rows)
 
+    status = pd.DataFrame(
+        [
+            {"metric": "fitted", "value": float(diagnostics["fitted"]), "text_value": diagnostics["fit_status"]},
+            {"metric": "holdout_checked", "value": float(errors["status"] == "checked"), "text_value": errors["status"]},
+        ]
+    )
     parts = [
+        frame("status", status),
         frame("parameters", params),
         frame("holdout_bucket", holdout_long),
         frame("holdout_error", holdout_errors),
