@@ -66,7 +66,9 @@ def score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFr
 FITTED_STATUSES = ("ok", "not_converged")
 _NOT_FITTED_REASONS = {
     "fallback_empty": "no buyers as of the as-of date",
-    "fallback_no_repeat": "no repeat purchases (every buyer bought on one day only): BG/NBD cannot be identified",
+    "fallback_no_repeat": (
+        "no repeat purchases (every buyer bought on one day only): BG/NBD cannot be identified"
+    ),
     "fallback_fit_failed": "the BG/NBD fit failed",
 }
 
@@ -102,7 +104,9 @@ def holdout_check(calibration: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     cal = _prepared(calibration)
     empty = pd.DataFrame(columns=["bucket", "n_customers", "predicted", "actual", "error", "abs_pct_error"])
     if cal.empty:
-        return empty, {"status": "skipped: nobody had bought before the calibration cutoff (as-of date minus clv_holdout_days)"}
+        return empty, {
+            "status": "skipped: nobody had bought before the calibration cutoff (as-of date - clv_holdout_days)"
+        }
     if (cal["frequency"] > 0).sum() == 0:
         return empty, {"status": "skipped: no repeat buyers in the calibration period"}
     x, t_x, T = (cal[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
@@ -157,8 +161,16 @@ def fit_clv_artifacts(summary: pd.DataFrame, calibration: pd.DataFrame, config: 
 
     status = pd.DataFrame(
         [
-            {"metric": "fitted", "value": float(diagnostics["fitted"]), "text_value": diagnostics["fit_status"]},
-            {"metric": "holdout_checked", "value": float(errors["status"] == "checked"), "text_value": errors["status"]},
+            {
+                "metric": "fitted",
+                "value": float(diagnostics["fitted"]),
+                "text_value": diagnostics["fit_status"],
+            },
+            {
+                "metric": "holdout_checked",
+                "value": float(errors["status"] == "checked"),
+                "text_value": errors["status"],
+            },
         ]
     )
     parts = [
