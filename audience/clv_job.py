@@ -105,7 +105,7 @@ def holdout_check(calibration: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     empty = pd.DataFrame(columns=["bucket", "n_customers", "predicted", "actual", "error", "abs_pct_error"])
     if cal.empty:
         return empty, {
-            "status": "skipped: nobody had bought before the calibration cutoff (as-of date - clv_holdout_days)"
+            "status": "skipped: nobody had bought before the calibration cutoff (as-of - clv_holdout_days)"
         }
     if (cal["frequency"] > 0).sum() == 0:
         return empty, {"status": "skipped: no repeat buyers in the calibration period"}
