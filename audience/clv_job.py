@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from audience import artifacts, clv, memo
+from audience import artifacts, clv
 
 MODEL_NAME = "bgnbd_gamma_gamma"
 WEEKS_PER_MONTH = 52.0 / 12.0
@@ -48,19 +48,15 @@ def _prepared(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_last_fit = memo.LastResult()
-
-
 def score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFrame, dict]:
     """Fit BG/NBD + Gamma-Gamma on the as-of summary and score every buyer.
 
     Returns (scores, diagnostics): scores has person_id, p_alive, expected_purchases (over the
     horizon, undiscounted), expected_avg_order_value and clv (discounted, over the horizon);
-    no rows when BG/NBD could not be fitted (diagnostics `fitted`, `fit_status`).
-    `clv_fit` and `customer_clv_scores` both call this on the same summary within one dbt
-    process (issue 7): the fit runs once and is reused (see :mod:`audience.memo`).
+    no rows when BG/NBD could not be fitted (diagnostics `fitted`, `fit_status`). `clv_fit`
+    stores the fit; `customer_clv_scores` scores from it (:func:`score_from_fit`).
     """
-    return _last_fit.get(summary, config, _score_customers)
+    return _score_customers(summary, config)
 
 
 FITTED_STATUSES = ("ok", "not_converged")
@@ -97,6 +93,36 @@ def _score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataF
     if not diagnostics["fitted"]:
         scores = scores.iloc[0:0]
     return scores, diagnostics
+
+
+SCORE_COLUMNS = ("p_alive", "expected_purchases", "expected_avg_order_value", "clv")
+
+
+def score_from_fit(summary: pd.DataFrame, fit: pd.DataFrame, config: ClvConfig) -> pd.DataFrame:
+    """Scores of :func:`score_customers` from the parameters `clv_fit` stored (rows of
+    :func:`fit_clv_artifacts`), without fitting again; no rows when the model was not fitted."""
+    status = fit[(fit["artifact"] == "status") & (fit["metric"] == "fitted")]
+    if status.empty or status["value"].iloc[0] != 1.0:
+        empty = {c: pd.Series(dtype="float64") for c in SCORE_COLUMNS}
+        return pd.DataFrame({"person_id": summary["person_id"].iloc[0:0], **empty})
+    params = fit[fit["artifact"] == "parameters"]
+    values = dict(zip(params["metric"], params["value"], strict=True))
+    texts = dict(zip(params["metric"], params["text_value"], strict=True))
+    bg = clv.BgNbdParams(values["r"], values["alpha"], values["a"], values["b"])
+    gg = None
+    if texts.get("gg_status") in FITTED_STATUSES:
+        gg = clv.GammaGammaParams(values["p"], values["q"], values["v"])
+    scores = clv.score_with_parameters(
+        _prepared(summary),
+        bg,
+        config.horizon_months,
+        config.monthly_discount_rate,
+        gg=gg,
+        mean_value=float(values.get("population_mean_value", 0.0)),
+        customer_col="person_id",
+        period_length=WEEKS_PER_MONTH,
+    )
+    return scores.rename(columns={"expected_avg_value": "expected_avg_order_value"})
 
 
 def holdout_check(calibration: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
