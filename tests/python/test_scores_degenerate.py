@@ -70,7 +70,8 @@ def test_uninformative_rules_and_reasons() -> None:
 
 
 def test_churn_fit_leaves_out_features_without_information_and_reports_them() -> None:
-    scores, _, diagnostics = churn_job.run(examples(400, seed=1), CONFIG)
+    frame = examples(400, seed=1)
+    _, diagnostics = churn_job.compare(frame, CONFIG)
     assert diagnostics["fitted"], diagnostics["fit_status"]
     excluded = {e.feature: e.reason for e in diagnostics["uninformative_features"]}
     assert excluded == {
@@ -78,12 +79,14 @@ def test_churn_fit_leaves_out_features_without_information_and_reports_them() ->
         "email_open_rate": "constant",
         "days_since_last_visit": "mostly_null",
     }
-    used = diagnostics["final"]["features_used"]
-    assert not set(used) & set(excluded)
-    assert "sessions_90d" not in " ".join(scores["churn_top_features"])
-    artifacts = churn_job.fit_churn_artifacts(examples(400, seed=1), CONFIG)
+    assert diagnostics["features_used"] == ["recency_days", "order_count"]
+    artifacts = churn_job.fit_churn_artifacts(frame, CONFIG)
     rows = artifacts[artifacts["artifact"] == "uninformative_feature"]
     assert dict(zip(rows["feature"], rows["metric"], strict=True)) == excluded
+    scores = churn_job.score_from_fit(frame, artifacts, CONFIG)
+    assert len(scores) == 400
+    drivers = " ".join(scores["churn_top_features"])
+    assert not any(feature in drivers for feature in excluded)
 
 
 # ---------------------------------------------------------------- churn on degenerate data
@@ -103,21 +106,27 @@ def test_churn_not_fitted_publishes_no_scores_and_says_why(case: str) -> None:
     else:
         frame = examples(200, seed=2)
         frame.loc[frame["sample_set"] != "current", "churned"] = 1.0
-    scores = churn_job.score_customers(frame, CONFIG)
-    _, _, diagnostics = churn_job.run(frame, CONFIG)
-    assert scores.empty
+    artifacts = churn_job.fit_churn_artifacts(frame, CONFIG)
+    scores = churn_job.score_from_fit(frame, artifacts, CONFIG)
+    _, diagnostics = churn_job.compare(frame, CONFIG)
+    assert scores.empty and list(scores.columns) == [
+        "person_id",
+        "churn_probability",
+        "churn_model",
+        "churn_top_features",
+    ]
     assert not diagnostics["fitted"]
     assert diagnostics["fit_status"].startswith("not fitted: ")
     if case in ("empty", "one_day"):
         assert "no labelled rows" in diagnostics["fit_status"]
-    artifacts = churn_job.fit_churn_artifacts(frame, CONFIG)
     status = artifacts[(artifacts["artifact"] == "status") & (artifacts["metric"] == "fitted")]
     assert status["value"].tolist() == [0.0]
     assert status["text_value"].iloc[0] == diagnostics["fit_status"]
 
 
 def test_churn_scores_are_never_null_when_published() -> None:
-    scores = churn_job.score_customers(examples(300, seed=3), CONFIG)
+    frame = examples(300, seed=3)
+    scores = churn_job.score_from_fit(frame, churn_job.fit_churn_artifacts(frame, CONFIG), CONFIG)
     assert len(scores) == 300 and scores["churn_probability"].between(0, 1).all()
 
 

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audience import clv_job
+from audience import churn, churn_job, clv_job
+
+from .test_scores_degenerate import CONFIG, FEATURES, examples
 
 
 def clv_summary(n: int, seed: int, *, few_repeat: bool = False) -> pd.DataFrame:
@@ -55,3 +57,23 @@ def test_clv_scores_from_an_unfitted_model_are_empty() -> None:
         "expected_avg_order_value",
         "clv",
     ]
+
+
+def test_churn_scores_from_the_stored_fit_equal_the_whole_pipeline() -> None:
+    """Selection in churn_fit, refit and scoring in customer_churn_scores: the same scores as
+    comparing, refitting and scoring in one go on the informative features."""
+    frame = examples(400, seed=7)
+    stored = churn_job.fit_churn_artifacts(frame, CONFIG)
+    scored = churn_job.score_from_fit(frame, stored, CONFIG)
+    train, valid, current = (
+        frame[frame["sample_set"] == s].drop(columns="sample_set") for s in ("train", "valid", "current")
+    )
+    informative = [f for f in FEATURES if f in ("recency_days", "order_count")]
+    expected, _, diagnostics = churn.churn_pipeline(
+        train, valid, current, informative, seed=CONFIG.seed, settings=CONFIG.settings, explain=3
+    )
+    assert diagnostics["method"] in churn.LEARNED_MODELS
+    pd.testing.assert_frame_equal(
+        scored.sort_values("person_id").reset_index(drop=True),
+        expected.sort_values("person_id").reset_index(drop=True),
+    )
