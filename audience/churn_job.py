@@ -155,10 +155,14 @@ def score_from_fit(examples: pd.DataFrame, fit: pd.DataFrame, config: ChurnConfi
     refitted on both labelled cutoffs with the features `churn_fit` kept. No rows when
     `churn_fit` found no model to fit, or the refit could only give the base rate."""
     train, valid, current = _split(examples)
-    empty = pd.DataFrame({"person_id": current["person_id"].iloc[0:0]}).assign(
-        churn_probability=pd.Series(dtype="float64"),
-        churn_model=pd.Series(dtype="object"),
-        churn_top_features=pd.Series(dtype="object"),
+    # typed columns: an empty object column would reach DuckDB as INTEGER
+    empty = pd.DataFrame(
+        {
+            "person_id": pd.Series(dtype="string"),
+            "churn_probability": pd.Series(dtype="float64"),
+            "churn_model": pd.Series(dtype="string"),
+            "churn_top_features": pd.Series(dtype="string"),
+        }
     )
     status = fit[(fit["artifact"] == "status") & (fit["metric"] == "fitted")]
     if status.empty or status["value"].iloc[0] != 1.0:

@@ -104,7 +104,8 @@ def score_from_fit(summary: pd.DataFrame, fit: pd.DataFrame, config: ClvConfig) 
     status = fit[(fit["artifact"] == "status") & (fit["metric"] == "fitted")]
     if status.empty or status["value"].iloc[0] != 1.0:
         empty = {c: pd.Series(dtype="float64") for c in SCORE_COLUMNS}
-        return pd.DataFrame({"person_id": summary["person_id"].iloc[0:0], **empty})
+        # typed: an empty object column would reach DuckDB as INTEGER
+        return pd.DataFrame({"person_id": pd.Series(dtype="string"), **empty})
     params = fit[fit["artifact"] == "parameters"]
     values = dict(zip(params["metric"], params["value"], strict=True))
     texts = dict(zip(params["metric"], params["text_value"], strict=True))
