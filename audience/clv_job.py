@@ -61,7 +61,7 @@ def score_customers(summary: pd.DataFrame, config: ClvConfig) -> tuple[pd.DataFr
 
 FITTED_STATUSES = ("ok", "not_converged")
 _NOT_FITTED_REASONS = {
-    "fallback_empty": "no buyers as of the as-of date",
+    "fallback_empty": "no buyers (no completed order) as of the as-of date",
     "fallback_no_repeat": (
         "no repeat purchases (every buyer bought on one day only): BG/NBD cannot be identified"
     ),
