@@ -91,6 +91,7 @@ __all__ = [
     "SkewedLog1p",
     "churn_pipeline",
     "compare_models",
+    "compare_with_diagnostics",
     "fit_final_and_score",
     "score_metrics",
     "top_decile_lift",
@@ -703,6 +704,25 @@ def compare_models(
         train, valid, features, label_col, baseline_col, seed, id_col, settings or ChurnSettings()
     )
     return metrics, best
+
+
+def compare_with_diagnostics(
+    train: pd.DataFrame,
+    valid: pd.DataFrame,
+    features: Iterable[str] | None = None,
+    seed: int = 0,
+    *,
+    label_col: str = "churned",
+    baseline_col: str = "recency_days",
+    id_col: str = "person_id",
+    settings: ChurnSettings | None = None,
+) -> tuple[pd.DataFrame, str, dict[str, Any]]:
+    """:func:`compare_models` with its diagnostics: ``(metrics, best_name, diagnostics)``;
+    ``diagnostics`` holds ``selected_model``, ``model_status`` (why a model was not fitted),
+    ``flags``, row counts (``n_train_labelled``, ``n_valid``) and the features used."""
+    return _compare(
+        train, valid, features, label_col, baseline_col, seed, id_col, settings or ChurnSettings()
+    )
 
 
 def _fit_final(

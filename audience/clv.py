@@ -984,17 +984,9 @@ def fit_and_score(
         warnings.append("no repeat purchases: BG/NBD not identifiable; expected purchases set to 0")
     else:
         try:
-            if aggregate:
-                keys = pd.DataFrame({"x": x, "t": t_x, "T": T})
-                grouped = keys.groupby(["x", "t", "T"], sort=False)
-                codes = grouped.ngroup().to_numpy()
-                counts = np.bincount(codes).astype(np.float64)
-                _, first = np.unique(codes, return_index=True)
-            else:
-                codes, first, counts = np.arange(n), np.arange(n), np.ones(n)
+            codes, first, counts = _unique_rows(x, t_x, T, aggregate)
             diag["n_unique_rows"] = int(first.size)
-            ux, ut, uT = x[first], t_x[first], T[first]
-            fit = fit_bgnbd(ux, ut, uT, weights=counts)
+            fit = fit_bgnbd(x[first], t_x[first], T[first], weights=counts)
             bg = fit.params
             diag.update(bg.as_dict())
             diag.update(
@@ -1003,11 +995,9 @@ def fit_and_score(
                 bgnbd_iterations=fit.n_iterations,
                 bgnbd_message=fit.message,
             )
-            u_pa = p_alive(bg, ux, ut, uT)
-            u_disc, u_exp = _discounted_and_total(bg, ux, ut, uT, int(horizon), discount_rate, period_length)
-            if not (np.all(np.isfinite(u_pa)) and np.all(np.isfinite(u_disc)) and np.all(np.isfinite(u_exp))):
-                raise FloatingPointError("non-finite BG/NBD predictions")
-            pa, disc_p, exp_p = u_pa[codes], u_disc[codes], u_exp[codes]
+            pa, disc_p, exp_p = _bgnbd_predictions(
+                bg, x, t_x, T, (codes, first), int(horizon), discount_rate, period_length
+            )
             diag["bgnbd_status"] = "ok" if fit.converged else "not_converged"
             if not fit.converged:
                 warnings.append(f"BG/NBD fit did not converge ({fit.message}); using best parameters found")
@@ -1076,18 +1066,90 @@ def fit_and_score(
         value = (x * m + m_bar) / (x + 1.0)
         diag["population_mean_value"] = m_bar
 
+    return _score_frame(summary[customer_col], customer_col, pa, exp_p, disc_p, value, margin), diag
+
+
+def _unique_rows(
+    x: FloatArray, t_x: FloatArray, T: FloatArray, aggregate: bool
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
+    """(row -> unique-row code, first row of each unique (x, t_x, T), rows per unique row)."""
+    n = x.size
+    if not aggregate:
+        return np.arange(n), np.arange(n), np.ones(n)
+    codes = pd.DataFrame({"x": x, "t": t_x, "T": T}).groupby(["x", "t", "T"], sort=False).ngroup().to_numpy()
+    _, first = np.unique(codes, return_index=True)
+    return codes, first, np.bincount(codes).astype(np.float64)
+
+
+def _bgnbd_predictions(
+    bg: BgNbdParams,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    unique: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
+    horizon: int,
+    discount_rate: float,
+    period_length: float,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(P(alive), discounted and undiscounted expected purchases) per row, computed once per
+    unique row; raises FloatingPointError on a non-finite prediction."""
+    codes, first = unique
+    ux, ut, uT = x[first], t_x[first], T[first]
+    u_pa = p_alive(bg, ux, ut, uT)
+    u_disc, u_exp = _discounted_and_total(bg, ux, ut, uT, horizon, discount_rate, period_length)
+    if not (np.all(np.isfinite(u_pa)) and np.all(np.isfinite(u_disc)) and np.all(np.isfinite(u_exp))):
+        raise FloatingPointError("non-finite BG/NBD predictions")
+    return u_pa[codes], u_disc[codes], u_exp[codes]
+
+
+def _score_frame(
+    ids: pd.Series,
+    customer_col: str,
+    pa: FloatArray,
+    exp_p: FloatArray,
+    disc_p: FloatArray,
+    value: FloatArray,
+    margin: float,
+) -> pd.DataFrame:
     value = np.nan_to_num(np.maximum(value, 0.0), nan=0.0, posinf=0.0)
     clv_values = np.nan_to_num(float(margin) * value * np.maximum(disc_p, 0.0), nan=0.0, posinf=0.0)
-    scores = pd.DataFrame(
+    return pd.DataFrame(
         {
-            customer_col: summary[customer_col].to_numpy(),
+            customer_col: ids.to_numpy(),
             "p_alive": np.clip(np.nan_to_num(pa, nan=1.0), 0.0, 1.0),
             "expected_purchases": np.maximum(np.nan_to_num(exp_p, nan=0.0, posinf=0.0), 0.0),
             "expected_avg_value": value,
             "clv": np.maximum(clv_values, 0.0),
         }
     )
-    return scores, diag
+
+
+def score_with_parameters(
+    summary: pd.DataFrame,
+    bg: BgNbdParams,
+    horizon: int,
+    discount_rate: float,
+    *,
+    gg: GammaGammaParams | None,
+    mean_value: float,
+    customer_col: str = "customer_id",
+    period_length: float = 1.0,
+    margin: float = 1.0,
+    aggregate: bool = True,
+) -> pd.DataFrame:
+    """Score every customer of ``summary`` with parameters fitted before, exactly as
+    :func:`fit_and_score` scores with the parameters it fits.
+
+    ``summary`` has the columns of :func:`fit_and_score` under their default names. ``gg`` is
+    the Gamma-Gamma fit, or None when :func:`fit_and_score` fell back to the shrunk empirical
+    mean spend; ``mean_value`` is then that mean (its ``population_mean_value``).
+    """
+    cols = {"frequency": "frequency", "recency": "recency", "T": "T", "monetary": "monetary_value"}
+    x, t_x, T, m, _ = _clean_summary(summary, cols)
+    unique = _unique_rows(x, t_x, T, aggregate)[:2]
+    pa, disc_p, exp_p = _bgnbd_predictions(bg, x, t_x, T, unique, int(horizon), discount_rate, period_length)
+    value = expected_average_value(gg, x, m) if gg is not None else (x * m + mean_value) / (x + 1.0)
+    return _score_frame(summary[customer_col], customer_col, pa, exp_p, disc_p, value, margin)
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,11 @@
     the configured horizon, with deciles (10 = highest), and the inputs behind them (the BTYD
     summary the CLV model scored: frequency, recency, T, monetary value; the features that moved
     the churn probability most). People without a purchase have no scores (null): the models
-    describe buyers.
+    describe buyers. A person is in customer_scores only when the CLV model was fitted on this
+    data (customer_clv_scores has no rows otherwise); churn_probability is null when the churn
+    model was not fitted (model_quality_gates says why). Deciles treat ties alike (equal scores,
+    equal decile; macro tie_aware_decile), so a score that is the same for everybody puts
+    nobody in a top decile.
 -#}
 with
 
@@ -51,8 +55,8 @@ final as (
         expected_avg_order_value,
         clv,
         case when churn_probability is not null
-            then ntile(10) over (order by churn_probability, person_id) end as churn_decile,
-        ntile(10) over (order by clv, person_id) as clv_decile,
+            then {{ tie_aware_decile('churn_probability', 'churn_probability is null') }} end as churn_decile,
+        {{ tie_aware_decile('clv') }} as clv_decile,
         clv_frequency,
         clv_recency_weeks,
         clv_t_weeks,
