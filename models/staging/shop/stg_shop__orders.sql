@@ -27,16 +27,25 @@ parsed as (
 evidenced as (
     select
         *,
+        -- the currency the row states: its currency column, else the mark on its amounts
+        coalesce(
+            case currency_text when '€' then 'EUR' when '£' then 'GBP' else currency_text end,
+            order_total_mark,
+            discount_mark
+        ) as stated_currency,
         {{ amount_evidence('order_total_text') }} as order_total_evidence,
         {{ amount_evidence('discount_text') }} as discount_evidence
     from parsed
 ),
 
-{#- the decimal convention of each file and amount column; a column without evidence of its
-    own takes the convention of the file's amount columns together -#}
+{#- the decimal convention of each file and amount column (a column without evidence of its
+    own takes the convention of the file's amount columns together), and the file's currency
+    when all its rows that state one state the same -#}
 file_conventions as (
     select
         _source_file,
+        count(distinct stated_currency) as stated_currencies,
+        min(stated_currency) as file_currency,
         {{ amount_convention(['order_total_evidence']) }} as order_total_convention,
         {{ amount_convention(['discount_evidence']) }} as discount_convention,
         {{ amount_convention(['order_total_evidence', 'discount_evidence']) }} as file_convention
@@ -47,6 +56,8 @@ file_conventions as (
 read as (
     select
         evidenced.*,
+        file_conventions.stated_currencies,
+        file_conventions.file_currency,
         {{ amount_reading('evidenced.order_total_evidence',
             'coalesce(file_conventions.order_total_convention, file_conventions.file_convention)') }}
             as order_total_reading,
@@ -65,13 +76,13 @@ typed as (
         {{ clean_text('customer_id') }} as customer_id,
 
         ---------- strings
-        -- the currency column, else the code or symbol written on the amount, else the default
-        coalesce(
-            case currency_text when '€' then 'EUR' when '£' then 'GBP' else currency_text end,
-            order_total_mark,
-            discount_mark,
-            '{{ var("default_currency") }}'
-        ) as currency,
+        -- the currency the row states; a row without one takes its file's only currency, or
+        -- var default_currency in a file where no row states any (missing_currency otherwise)
+        case
+            when stated_currency is not null then stated_currency
+            when stated_currencies = 1 then file_currency
+            when stated_currencies = 0 then '{{ var("default_currency") }}'
+        end as currency,
         currency_text,
         order_total_mark,
         discount_mark,
@@ -125,6 +136,7 @@ flagged as (
             when order_total_reading is null then 'missing_amount'
             when order_total_reading = 'ambiguous' or discount_reading = 'ambiguous' then 'ambiguous_amount'
             when order_total is null or discount_amount is null then 'unparseable_amount'
+            when currency is null then 'missing_currency'
             when currency_text is not null
                 and not {{ amount_regexp_full('currency_text', '[A-Z]{3}|€|£') }} then 'invalid_currency'
             when order_total_mark != currency or discount_mark != currency then 'currency_mismatch'
