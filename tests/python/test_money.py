@@ -61,6 +61,11 @@ def money(tmp_path_factory) -> tuple[DbtRun, dict]:
     cancelled_ids, gbp_ids, sci_ids = picks[0:30:3], picks[1:25:3], picks[2:6:3]
     assert len(set(cancelled_ids) | set(gbp_ids) | set(sci_ids)) == len(cancelled_ids) + len(gbp_ids) + 2
 
+    # a few large orders, so that the European file has dotted thousands (`1.316,62`)
+    large = orders["order_id"].isin(picks[30:35])
+    orders.loc[large, "total"] = orders.loc[large, "total"] + 1234.0
+    orders.loc[large, "order_total"] = orders.loc[large, "total"].map("{:.2f}".format)
+
     # cancellation notes: a new document with the negative total of the order it cancels
     notes = orders[orders["order_id"].isin(cancelled_ids)].copy()
     notes["order_id"] = "X" + notes["order_id"]
