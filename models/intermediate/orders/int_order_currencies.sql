@@ -18,7 +18,7 @@ rates as (
     select
         upper(trim(from_currency)) as from_currency,
         upper(trim(to_currency)) as to_currency,
-        rate
+        cast(rate as {{ type_double() }}) as rate
     from {{ ref('currency_rates') }}
 ),
 
@@ -39,19 +39,21 @@ ranked as (
     from by_currency
 ),
 
+{#- one row: the reporting currency -#}
 reporting as (
+    {%- if var('reporting_currency') %}
     select
-        {%- if var('reporting_currency') %}
         upper('{{ var("reporting_currency") }}') as reporting_currency,
         'var reporting_currency' as chosen_by
-        {%- else %}
+    {%- else %}
+    select
         coalesce(
             max(case when currency_rank = 1 then currency end),
             '{{ var("default_currency") }}'
         ) as reporting_currency,
         'dominant currency of the orders' as chosen_by
-        {%- endif %}
     from ranked
+    {%- endif %}
 ),
 
 final as (
@@ -64,10 +66,10 @@ final as (
         reporting.reporting_currency,
         reporting.chosen_by,
         ranked.currency = reporting.reporting_currency as is_reporting_currency,
-        case
-            when ranked.currency = reporting.reporting_currency then 1.0
+        cast(case
+            when ranked.currency = reporting.reporting_currency then 1
             else rates.rate
-        end as rate_to_reporting,
+        end as {{ type_double() }}) as rate_to_reporting,
         ranked.currency = reporting.reporting_currency or rates.rate is not null as is_converted
     from ranked
     cross join reporting
