@@ -207,9 +207,8 @@ def test_bad_numbers_are_quarantined_where_they_enter(money):
     assert got.get(items["inf_key"]) == "unparseable_amount"
     # returned units on a cancellation note are a business event
     assert items["return_line_key"] not in got
-    clean = run.query(
-        f"select quantity from int_order_items_deduplicated where order_item_id = '{items['return_line_key']}'"
-    )
+    key = items["return_line_key"]
+    clean = run.query(f"select quantity from int_order_items_deduplicated where order_item_id = '{key}'")
     assert clean == [(-1,)]
 
 
