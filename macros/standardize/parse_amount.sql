@@ -3,11 +3,11 @@
     and `1.234,56` (comma decimal, dotted thousands, European Excel exports). A value is read in
     three steps (docs/data_contract.md, "Amounts"):
 
-      1. amount_text(expr): the number text: upper-cased, blanks (also no-break and narrow
-         no-break spaces) and apostrophe thousands separators removed, a currency symbol
-         ($ € £ ¥) or a three-letter code before or after the number removed.
-         amount_currency_mark(expr) returns that mark as a currency code (€ EUR, £ GBP, a code
-         as written; $ and ¥ name several currencies and give none).
+      1. amount_text(amount_squeezed(expr)): the number text: upper-cased, blanks (also
+         no-break and narrow no-break spaces) and apostrophe thousands separators removed, a
+         currency symbol ($ € £ ¥) or a three-letter code before or after the number removed.
+         amount_currency_mark(amount_squeezed(expr)) returns that mark as a currency code
+         (€ EUR, £ GBP, a code as written; $ and ¥ name several currencies and give none).
       2. amount_evidence(text): what the value says about its convention on its own:
            plain      digits only (`1234`, `-5`)
            dot        only a dot-decimal reading is valid (`12.50`, `1,234.56`, `1,234,567`, `0.500`)
@@ -29,24 +29,32 @@
 {#- the currency marks a number may carry before or after it -#}
 {% macro _amount_mark_pattern() %}([A-Z]{3}|[$€£¥]){% endmacro %}
 
-{#- number_text(expr): upper-cased, blanks and apostrophes removed; no currency marks stripped
-    (quantities and counts: `3 pcs` must stay invalid) -#}
-{% macro number_text(expr) -%}
-    nullif({{ _amount_squeezed(expr) }}, '')
-{%- endmacro %}
-
-{% macro _amount_squeezed(expr) -%}
+{#- amount_squeezed(expr): upper-cased, blanks (also no-break and narrow no-break spaces) and
+    apostrophes removed. Compute it once per value in a CTE and pass that column to
+    amount_text() and amount_currency_mark(). -#}
+{% macro amount_squeezed(expr) -%}
     {{ amount_regexp_replace("upper(trim(" ~ expr ~ "))", "[[:space:]\\x{00A0}\\x{202F}''’]", "") }}
 {%- endmacro %}
 
-{% macro amount_text(expr) %}
-    {%- set squeezed = _amount_squeezed(expr) -%}
+{#- number_text(expr): amount_squeezed() without currency marks stripped (quantities and counts:
+    `3 pcs` must stay invalid); null when blank -#}
+{% macro number_text(expr) -%}
+    nullif({{ amount_squeezed(expr) }}, '')
+{%- endmacro %}
+
+{#- a squeezed value made of digits, signs and separators only carries no currency mark -#}
+{% macro _amount_is_bare(squeezed) -%}
+    {{ amount_regexp_full(squeezed, '[-+]?[0-9.,]*') }}
+{%- endmacro %}
+
+{% macro amount_text(squeezed) %}
     {%- set mark = _amount_mark_pattern() -%}
     {%- set stripped = amount_regexp_replace(
         amount_regexp_replace(squeezed, "^([-+]?)" ~ mark, "\\1"), mark ~ "$", "") -%}
-    {#- only a remainder with digits is a number with a mark: `NAN`, `INF`, `TWELVE` stay as written -#}
     nullif(
         case
+            when {{ _amount_is_bare(squeezed) }} then {{ squeezed }}
+            {# only a remainder with digits is a number with a mark: `NAN`, `INF`, `TWELVE` stay as written #}
             when {{ amount_regexp_contains(stripped, '[0-9]') }} then {{ stripped }}
             else {{ squeezed }}
         end,
@@ -54,12 +62,12 @@
     )
 {% endmacro %}
 
-{% macro amount_currency_mark(expr) %}
-    {%- set squeezed = _amount_squeezed(expr) -%}
+{% macro amount_currency_mark(squeezed) %}
     {%- set mark = _amount_mark_pattern() -%}
     {%- set raw_mark = "coalesce(nullif(" ~ amount_regexp_extract(squeezed, "^[-+]?" ~ mark) ~ ", ''), nullif("
         ~ amount_regexp_extract(squeezed, mark ~ "$") ~ ", ''))" -%}
     case
+        when {{ _amount_is_bare(squeezed) }} then null
         when not {{ amount_regexp_contains(squeezed, '[0-9]') }} then null
         when {{ raw_mark }} like '%€%' then 'EUR'
         when {{ raw_mark }} like '%£%' then 'GBP'
@@ -124,7 +132,7 @@
     (`1,234`) and invalid values. Staging models use the three steps above instead.
 -#}
 {% macro parse_amount(expr) %}
-    {%- set text = amount_text(expr) -%}
+    {%- set text = amount_text(amount_squeezed(expr)) -%}
     {{ parse_amount_text(text, amount_evidence(text)) }}
 {% endmacro %}
 

@@ -11,13 +11,20 @@ source as (
 ),
 
 {#- each value's number text computed once here (macros/standardize/parse_amount.sql) -#}
+squeezed as (
+    select
+        *,
+        {{ amount_squeezed('unit_price') }} as unit_price_squeezed
+    from source
+),
+
 parsed as (
     select
         *,
         {{ whole_number_value(number_text('line_number')) }} as line_number_value,
         {{ number_text('quantity') }} as quantity_text,
-        {{ amount_text('unit_price') }} as unit_price_text
-    from source
+        {{ amount_text('unit_price_squeezed') }} as unit_price_text
+    from squeezed
 ),
 
 evidenced as (

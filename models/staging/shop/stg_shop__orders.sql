@@ -12,16 +12,24 @@ source as (
 
 {#- the status code and the amounts' number text and currency marks computed once per row
     (macros/standardize/parse_amount.sql) -#}
+squeezed as (
+    select
+        *,
+        {{ amount_squeezed('order_total') }} as order_total_squeezed,
+        {{ amount_squeezed('discount_amount') }} as discount_squeezed
+    from source
+),
+
 parsed as (
     select
         *,
         {{ clean_code('status') }} as status_code,
         upper({{ clean_text('currency') }}) as currency_text,
-        {{ amount_text('order_total') }} as order_total_text,
-        {{ amount_text('discount_amount') }} as discount_text,
-        {{ amount_currency_mark('order_total') }} as order_total_mark,
-        {{ amount_currency_mark('discount_amount') }} as discount_mark
-    from source
+        {{ amount_text('order_total_squeezed') }} as order_total_text,
+        {{ amount_text('discount_squeezed') }} as discount_text,
+        {{ amount_currency_mark('order_total_squeezed') }} as order_total_mark,
+        {{ amount_currency_mark('discount_squeezed') }} as discount_mark
+    from squeezed
 ),
 
 evidenced as (
