@@ -12,6 +12,7 @@ with bad quantities, a blank price and NaN/inf in the float price column.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,10 +46,8 @@ def european(x: float) -> str:
     return f"{x:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-@pytest.fixture(scope="module")
-def money(tmp_path_factory) -> tuple[DbtRun, dict]:
-    work = tmp_path_factory.mktemp("money")
-    raw = work / "raw"
+def make_money_folder(raw: Path) -> dict:
+    """The generated folder in the shapes of real exports; returns what the build must find."""
     generate(raw, n_customers=300, seed=5, mess_rate=0.0)
     orders = pd.read_csv(raw / "orders.csv", dtype=str, keep_default_na=False)
     items = pd.read_csv(raw / "order_items.csv", dtype=str, keep_default_na=False)
@@ -122,7 +121,16 @@ def money(tmp_path_factory) -> tuple[DbtRun, dict]:
         "inf_key": f"{items['order_id'][inf_row]}#{items['line_number'][inf_row]}",
         "return_line_key": f"{note_id}#1",
     }
-    run = run_dbt_ok("dbt build on the money folder", ["build", *SELECT], raw, work / "audience.duckdb", work)
+    return truth
+
+
+@pytest.fixture(scope="module")
+def money(tmp_path_factory) -> tuple[DbtRun, dict]:
+    work = tmp_path_factory.mktemp("money")
+    truth = make_money_folder(work / "raw")
+    run = run_dbt_ok(
+        "dbt build on the money folder", ["build", *SELECT], work / "raw", work / "audience.duckdb", work
+    )
     return run, truth
 
 
