@@ -40,9 +40,7 @@ identities as (
 
 orders as (
     select * from {{ ref('int_orders_deduplicated') }}
-    -- orders placed: not cancelled, and no refund or cancellation note (a negative total)
     where order_status != 'cancelled'
-        and order_total >= 0
 ),
 
 profiles as (
