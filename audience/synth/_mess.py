@@ -319,6 +319,9 @@ def mess_orders(
     cols["order_total"] = set_where(
         cols["order_total"], kinds == 2, cents_to_decimal(-np.maximum(total[rows], 1))
     )
+    # a negative total is a defect on a completed order only: on a return or a cancellation it
+    # is a refund (docs/data_contract.md), so the defective rows say "completed"
+    cols["status"] = set_where(cols["status"], kinds == 2, pa.array(np.full(len(rows), "completed")))
     notes.append(("negative_amount", rows, "order_total"))
     rows = _rows_of(kinds, 3)
     absurd = np.array(P.ABSURD_TOTALS_CENTS)[rng.integers(0, len(P.ABSURD_TOTALS_CENTS), len(rows))]

@@ -2,7 +2,8 @@
     clv_summary(transactions_relation, cutoff_date_expr)
 
     The BTYD summary per person as of a cutoff date, in weeks, from daily purchase rows
-    (person_id, purchase_date, purchase_value) on or before the cutoff:
+    (person_id, purchase_date, purchase_value) on or before the cutoff; only days with a positive
+    value count (purchases, never cancellations or refunds):
       frequency       repeat purchase days (purchase days - 1)
       recency_weeks   weeks between the first and the last purchase day
       t_weeks         weeks between the first purchase day and the cutoff
@@ -27,6 +28,7 @@
             row_number() over (partition by person_id order by purchase_date) = 1 as is_first
         from {{ transactions_relation }}
         where purchase_date <= {{ cutoff_date_expr }}
+            and purchase_value > 0
     ) as known_purchases
     group by person_id
 {% endmacro %}

@@ -27,7 +27,8 @@
       sessions_30d, sessions_90d, page_views_30d, page_views_90d, product_views_30d,
       product_views_90d, add_to_cart_90d, cart_abandonments_90d, last_visit_at,
       days_since_last_visit, emails_received, email_open_rate, email_click_rate, nps_score,
-      satisfaction_score, order_count, total_revenue, avg_order_value, first_order_at,
+      satisfaction_score, order_count, total_revenue, gross_revenue, revenue_currency,
+      unconverted_order_count, avg_order_value, first_order_at,
       last_order_at, recency_days, tenure_days, purchase_frequency, discount_share,
       categories_bought, favourite_category
 -#}
@@ -46,8 +47,9 @@ crm_customers as (
     select * from {{ ref('int_customers_deduplicated') }}
 ),
 
+{#- clean orders with what each counts for and its amount in the reporting currency -#}
 clean_orders as (
-    select * from {{ ref('int_orders_deduplicated') }}
+    select * from {{ ref('int_order_revenue') }}
 ),
 
 clean_order_items as (
@@ -130,8 +132,9 @@ order_people as (
         customer_people.person_id,
         clean_orders.order_id,
         clean_orders.order_status,
-        clean_orders.order_total,
-        clean_orders.discount_amount,
+        clean_orders.revenue_kind,
+        clean_orders.net_amount,
+        clean_orders.discount_in_revenue_currency,
         clean_orders.ordered_at
     from clean_orders
     inner join customer_people
@@ -144,17 +147,19 @@ person_orders as (
         order_people.person_id,
         order_people.order_id,
         order_people.order_status,
-        order_people.order_total,
-        order_people.discount_amount,
+        order_people.revenue_kind,
+        order_people.net_amount,
+        order_people.discount_in_revenue_currency,
         order_people.ordered_at
     from order_people
     inner join cutoffs
         on order_people.ordered_at < cutoffs.cutoff_at
 ),
 
-completed_orders as (
+{#- purchases and refunds: the orders that count (int_order_revenue) -#}
+revenue_orders as (
     select * from person_orders
-    where order_status = 'completed'
+    where revenue_kind in ('purchase', 'refund')
 ),
 
 population as (
@@ -349,17 +354,22 @@ latest_satisfaction as (
     where satisfaction_score is not null and person_id is not null
 ),
 
-{#- ---------- purchases: completed orders placed by then -#}
+{#- ---------- purchases placed by then, and refunds: net revenue = purchases + refunds
+    (negative), in the reporting currency; orders that cannot be converted count as
+    purchases but in no revenue figure -#}
 order_rollup as (
     select
         as_of_date,
         person_id,
-        count(*) as order_count,
-        sum(order_total) as total_revenue,
-        sum(discount_amount) as total_discount,
-        min(ordered_at) as first_order_at,
-        max(ordered_at) as last_order_at
-    from completed_orders
+        count(case when revenue_kind = 'purchase' then 1 end) as order_count,
+        count(case when revenue_kind = 'purchase' and net_amount is not null then 1 end) as converted_order_count,
+        count(case when net_amount is null then 1 end) as unconverted_order_count,
+        coalesce(sum(net_amount), 0) as total_revenue,
+        coalesce(sum(case when revenue_kind = 'purchase' then net_amount end), 0) as gross_revenue,
+        sum(case when revenue_kind = 'purchase' then discount_in_revenue_currency end) as total_discount,
+        min(case when revenue_kind = 'purchase' then ordered_at end) as first_order_at,
+        max(case when revenue_kind = 'purchase' then ordered_at end) as last_order_at
+    from revenue_orders
     group by as_of_date, person_id
 ),
 
@@ -375,7 +385,7 @@ completed_order_lines as (
     inner join order_people
         on clean_order_items.order_id = order_people.order_id
     where clean_order_items.category != 'unknown'
-        and order_people.order_status = 'completed'
+        and order_people.revenue_kind = 'purchase'
 ),
 
 category_totals as (
@@ -427,6 +437,9 @@ joined as (
         latest_satisfaction.satisfaction_score,
         coalesce(order_rollup.order_count, 0) as order_count,
         coalesce(order_rollup.total_revenue, 0) as total_revenue,
+        coalesce(order_rollup.gross_revenue, 0) as gross_revenue,
+        coalesce(order_rollup.converted_order_count, 0) as converted_order_count,
+        coalesce(order_rollup.unconverted_order_count, 0) as unconverted_order_count,
         order_rollup.total_discount,
         order_rollup.first_order_at,
         order_rollup.last_order_at,
@@ -495,7 +508,10 @@ features as (
         satisfaction_score,
         order_count,
         total_revenue,
-        case when order_count > 0 then total_revenue / order_count end as avg_order_value,
+        gross_revenue,
+        (select max(reporting_currency) from {{ ref('int_order_currencies') }}) as revenue_currency,
+        unconverted_order_count,
+        case when converted_order_count > 0 then total_revenue / converted_order_count end as avg_order_value,
         first_order_at,
         last_order_at,
         {{ dbt.datediff('last_order_at', 'as_of_date', 'day') }} as recency_days,
@@ -507,7 +523,7 @@ features as (
         end as purchase_frequency,
         case
             when order_count = 0 then null
-            when total_revenue + total_discount > 0 then total_discount / (total_revenue + total_discount)
+            when gross_revenue + total_discount > 0 then total_discount / (gross_revenue + total_discount)
             else 0.0
         end as discount_share,
         categories_bought,

@@ -31,7 +31,7 @@
                         'discount_amount', 'ordered_at'],
             'amounts': ['order_total', 'discount_amount'],
             'ranges': {
-                'order_total': 'order_total < 0 or order_total > ' ~ var('max_order_total'),
+                'order_total': "(order_total < 0 and order_status = 'completed') or abs(order_total) > " ~ var('max_order_total'),
                 'discount_amount': 'discount_amount < 0',
             },
         },
@@ -42,9 +42,9 @@
             'compare': ['order_id', 'product_id', 'category', 'line_number', 'quantity', 'unit_price'],
             'amounts': ['unit_price', 'line_total'],
             'ranges': {
-                'quantity': 'quantity <= 0',
+                'quantity': 'quantity = 0',
                 'unit_price': 'unit_price < 0',
-                'line_total': 'line_total < 0 or line_total > ' ~ var('max_order_total'),
+                'line_total': 'abs(line_total) > ' ~ var('max_order_total'),
             },
         },
         {

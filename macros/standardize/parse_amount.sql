@@ -1,14 +1,153 @@
 {#-
-    parse_amount(expr): text -> double, null when unparseable.
-    Strips blanks, currency symbols and codes ($, €, £, USD, EUR, GBP) and thousands separators
-    (`,`). A `.` is the decimal point (docs/data_contract.md).
+    Amounts arrive as text in two decimal conventions: `1,234.56` (dot decimal, comma thousands)
+    and `1.234,56` (comma decimal, dotted thousands, European Excel exports). A value is read in
+    three steps (docs/data_contract.md, "Amounts"):
+
+      1. amount_text(amount_squeezed(expr)): the number text: upper-cased, blanks (also
+         no-break and narrow no-break spaces) and apostrophe thousands separators removed, a
+         currency symbol ($ € £ ¥) or a three-letter code before or after the number removed.
+         amount_currency_mark(amount_squeezed(expr)) returns that mark as a currency code
+         (€ EUR, £ GBP, a code as written; $ and ¥ name several currencies and give none).
+      2. amount_evidence(text): what the value says about its convention on its own:
+           plain      digits only (`1234`, `-5`)
+           dot        only a dot-decimal reading is valid (`12.50`, `1,234.56`, `1,234,567`, `0.500`)
+           comma      only a comma-decimal reading is valid (`12,50`, `1.234,56`, `1.234.567`)
+           ambiguous  one separator followed by exactly three digits (`1,234`, `1.234`):
+                      a thousands separator in one convention, a decimal point in the other
+           exponent   scientific notation (`1e308`, `1.5E+3`)
+           invalid    anything else (`twelve`, `NaN`, `inf`, `12.34.56`, `3 pcs`)
+      3. parse_amount_text(text, evidence, convention): the value as a double. A value with its
+         own evidence is read that way; an ambiguous one is read in the convention of its file
+         and column (amount_convention, from the other values: `dot` or `comma` when every
+         value with evidence agrees); without such evidence it stays null and the caller
+         quarantines it as `ambiguous_amount`.
+
+    Staging computes the text and the evidence once per row, the convention once per file, then
+    parses (stg_shop__orders, stg_shop__order_items).
+-#}
+
+{#- the currency marks a number may carry before or after it -#}
+{% macro _amount_mark_pattern() %}([A-Z]{3}|[$€£¥]){% endmacro %}
+
+{#- amount_squeezed(expr): upper-cased, blanks (also no-break and narrow no-break spaces) and
+    apostrophes removed. Compute it once per value in a CTE and pass that column to
+    amount_text() and amount_currency_mark(). -#}
+{% macro amount_squeezed(expr) -%}
+    {{ amount_regexp_replace("upper(trim(" ~ expr ~ "))", "[[:space:]\\x{00A0}\\x{202F}''’]", "") }}
+{%- endmacro %}
+
+{#- number_text(expr): amount_squeezed() without currency marks stripped (quantities and counts:
+    `3 pcs` must stay invalid); null when blank -#}
+{% macro number_text(expr) -%}
+    nullif({{ amount_squeezed(expr) }}, '')
+{%- endmacro %}
+
+{#- a squeezed value made of digits, signs and separators only carries no currency mark -#}
+{% macro _amount_is_bare(squeezed) -%}
+    {{ amount_regexp_full(squeezed, '[-+]?[0-9.,]*') }}
+{%- endmacro %}
+
+{% macro amount_text(squeezed) %}
+    {%- set mark = _amount_mark_pattern() -%}
+    {%- set stripped = amount_regexp_replace(
+        amount_regexp_replace(squeezed, "^([-+]?)" ~ mark, "\\1"), mark ~ "$", "") -%}
+    nullif(
+        case
+            when {{ _amount_is_bare(squeezed) }} then {{ squeezed }}
+            {# only a remainder with digits is a number with a mark: `NAN`, `INF`, `TWELVE` stay as written #}
+            when {{ amount_regexp_contains(stripped, '[0-9]') }} then {{ stripped }}
+            else {{ squeezed }}
+        end,
+        ''
+    )
+{% endmacro %}
+
+{% macro amount_currency_mark(squeezed) %}
+    {%- set mark = _amount_mark_pattern() -%}
+    {%- set raw_mark = "coalesce(nullif(" ~ amount_regexp_extract(squeezed, "^[-+]?" ~ mark) ~ ", ''), nullif("
+        ~ amount_regexp_extract(squeezed, mark ~ "$") ~ ", ''))" -%}
+    case
+        when {{ _amount_is_bare(squeezed) }} then null
+        when not {{ amount_regexp_contains(squeezed, '[0-9]') }} then null
+        when {{ raw_mark }} like '%€%' then 'EUR'
+        when {{ raw_mark }} like '%£%' then 'GBP'
+        when {{ raw_mark }} like '%$%' or {{ raw_mark }} like '%¥%' then null
+        else {{ amount_regexp_replace(raw_mark, '[-+]', '') }}
+    end
+{% endmacro %}
+
+{% macro amount_evidence(text) %}
+    case
+        when {{ text }} is null then null
+        when {{ amount_regexp_full(text, '[-+]?[0-9]+') }} then 'plain'
+        when {{ amount_regexp_full(text, '[-+]?[1-9][0-9]{0,2}[.,][0-9]{3}') }} then 'ambiguous'
+        when {{ amount_regexp_full(text, '[-+]?([1-9][0-9]{0,2}(,[0-9]{3})+|[0-9]+)?[.][0-9]+') }}
+            or {{ amount_regexp_full(text, '[-+]?[1-9][0-9]{0,2}(,[0-9]{3}){2,}') }} then 'dot'
+        when {{ amount_regexp_full(text, '[-+]?([1-9][0-9]{0,2}([.][0-9]{3})+|[0-9]+)?,[0-9]+') }}
+            or {{ amount_regexp_full(text, '[-+]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}') }} then 'comma'
+        when {{ amount_regexp_full(text, '[-+]?[0-9]+([.][0-9]+)?E[-+]?[0-9]+') }} then 'exponent'
+        else 'invalid'
+    end
+{% endmacro %}
+
+{#-
+    amount_convention(evidence_columns): an aggregate over the rows of one file: `dot` or
+    `comma` when the values with evidence in the given columns all agree, `mixed` when they
+    disagree, null when none has any.
+-#}
+{% macro amount_convention(evidence_columns) %}
+    {%- set has_dot = [] -%}
+    {%- set has_comma = [] -%}
+    {%- for column in evidence_columns -%}
+        {%- do has_dot.append("max(case when " ~ column ~ " = 'dot' then 1 else 0 end)") -%}
+        {%- do has_comma.append("max(case when " ~ column ~ " = 'comma' then 1 else 0 end)") -%}
+    {%- endfor -%}
+    case
+        when greatest({{ has_dot | join(', ') }}, 0) = 1 and greatest({{ has_comma | join(', ') }}, 0) = 1 then 'mixed'
+        when greatest({{ has_dot | join(', ') }}, 0) = 1 then 'dot'
+        when greatest({{ has_comma | join(', ') }}, 0) = 1 then 'comma'
+    end
+{% endmacro %}
+
+{#- the reading a value gets: its own evidence, else (ambiguous) its file's convention -#}
+{% macro amount_reading(evidence, convention) %}
+    case
+        when {{ evidence }} = 'ambiguous' and {{ convention }} in ('dot', 'comma') then {{ convention }}
+        else {{ evidence }}
+    end
+{% endmacro %}
+
+{% macro parse_amount_text(text, reading) %}
+    case {{ reading }}
+        when 'plain' then {{ try_cast(text, type_double()) }}
+        when 'exponent' then {{ try_cast(text, type_double()) }}
+        when 'dot' then {{ try_cast("replace(" ~ text ~ ", ',', '')", type_double()) }}
+        when 'comma' then {{ try_cast("replace(replace(" ~ text ~ ", '.', ''), ',', '.')", type_double()) }}
+    end
+{% endmacro %}
+
+{#-
+    parse_amount(expr): text -> double for a value read on its own (no file context): plain
+    numbers, scientific notation and values whose convention is unambiguous; null for ambiguous
+    (`1,234`) and invalid values. Staging models use the three steps above instead.
 -#}
 {% macro parse_amount(expr) %}
-    {%- set ns = namespace(cleaned="upper(trim(" ~ expr ~ "))") -%}
-    {%- for token in ['$', '€', '£', 'USD', 'EUR', 'GBP', ',', ' '] -%}
-        {%- set ns.cleaned = dbt.replace(ns.cleaned, "'" ~ token ~ "'", "''") -%}
-    {%- endfor -%}
-    {{ try_cast("nullif(" ~ ns.cleaned ~ ", '')", type_double()) }}
+    {%- set text = amount_text(amount_squeezed(expr)) -%}
+    {{ parse_amount_text(text, amount_evidence(text)) }}
+{% endmacro %}
+
+
+{#-
+    whole_number_value(text): a number_text() value -> double when it is a number written
+    without scientific notation and without an ambiguous separator (`3`, `2.0`, `1,5`), else
+    null; amount_as_integer() then keeps it only when it is whole (`1.5` is no quantity).
+-#}
+{% macro whole_number_value(text) %}
+    {%- set evidence = amount_evidence(text) -%}
+    case
+        when ({{ evidence }}) in ('plain', 'dot', 'comma')
+            then {{ parse_amount_text(text, evidence) }}
+    end
 {% endmacro %}
 
 
@@ -21,7 +160,7 @@
 {#-
     amount_as_integer(amount): a parsed amount (double) -> integer; null when not a whole number.
     The amount expression is repeated four times: pass a column (parse the text once in an earlier
-    CTE, as the staging models do since issue 7), not parse_amount(...) itself, on large tables.
+    CTE, as the staging models do), not parse_amount(...) itself, on large tables.
 -#}
 {% macro amount_as_integer(amount) %}
     case
@@ -30,6 +169,32 @@
             then cast({{ amount }} as {{ dbt.type_int() }})
     end
 {% endmacro %}
+
+
+{#- regular expressions for the parser (RE2 on DuckDB, Java on Spark) -#}
+{% macro amount_regexp_full(expr, pattern) %}
+    {{ return(adapter.dispatch('amount_regexp_full', 'audience')(expr, pattern)) }}
+{% endmacro %}
+{% macro default__amount_regexp_full(expr, pattern) %}regexp_full_match({{ expr }}, '{{ pattern }}'){% endmacro %}
+{% macro spark__amount_regexp_full(expr, pattern) %}({{ expr }} rlike '^(?:{{ pattern }})$'){% endmacro %}
+
+{% macro amount_regexp_contains(expr, pattern) %}
+    {{ return(adapter.dispatch('amount_regexp_contains', 'audience')(expr, pattern)) }}
+{% endmacro %}
+{% macro default__amount_regexp_contains(expr, pattern) %}regexp_matches({{ expr }}, '{{ pattern }}'){% endmacro %}
+{% macro spark__amount_regexp_contains(expr, pattern) %}({{ expr }} rlike '{{ pattern }}'){% endmacro %}
+
+{% macro amount_regexp_replace(expr, pattern, replacement) %}
+    {{ return(adapter.dispatch('amount_regexp_replace', 'audience')(expr, pattern, replacement)) }}
+{% endmacro %}
+{% macro default__amount_regexp_replace(expr, pattern, replacement) %}regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
+{% macro spark__amount_regexp_replace(expr, pattern, replacement) %}regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement | replace("\\", "$") }}'){% endmacro %}
+
+{% macro amount_regexp_extract(expr, pattern) %}
+    {{ return(adapter.dispatch('amount_regexp_extract', 'audience')(expr, pattern)) }}
+{% endmacro %}
+{% macro default__amount_regexp_extract(expr, pattern) %}regexp_extract({{ expr }}, '{{ pattern }}', 0){% endmacro %}
+{% macro spark__amount_regexp_extract(expr, pattern) %}regexp_extract({{ expr }}, '{{ pattern }}', 0){% endmacro %}
 
 
 {#- type_double(): an 8-byte floating point type on every warehouse. -#}

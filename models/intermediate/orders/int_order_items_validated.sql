@@ -1,6 +1,8 @@
 {#-
     Every staged order line with its final dq_reason: staging's own reason, else
-      orphan_order  the line's order is not a clean order (missing, quarantined or unknown).
+      orphan_order      the line's order is not a clean order (missing, quarantined or unknown)
+      invalid_quantity  a negative quantity (returned units) on an order that is no return or
+                        cancellation (docs/data_contract.md, "Returns and cancellations")
 -#}
 {#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
 {{ config(materialized='table') }}
@@ -21,6 +23,8 @@ checked as (
         case
             when order_items.dq_reason is not null then order_items.dq_reason
             when clean_orders.order_id is null then 'orphan_order'
+            when order_items.quantity < 0 and clean_orders.order_status not in ('cancelled', 'returned')
+                then 'invalid_quantity'
         end as final_dq_reason
     from order_items
     left join clean_orders

@@ -1,5 +1,6 @@
-{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): only
-    new or reloaded raw files are typed; staged rows of files gone from raw are deleted first -#}
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql): only new or
+    reloaded raw files are typed; staged rows of files gone from raw are deleted first. Whole
+    files are typed together, so the per-file decimal convention sees every row of a file. -#}
 {{ config(pre_hook="{{ delete_unlanded_source_files(source('shop', 'order_items')) }}") }}
 
 with
@@ -9,13 +10,50 @@ source as (
     where {{ source_files_to_stage(source('shop', 'order_items')) }}
 ),
 
-{#- issue 7: each amount parsed once here (parse_integer inlined it four times per column) -#}
+{#- each value's number text computed once here (macros/standardize/parse_amount.sql) -#}
+squeezed as (
+    select
+        *,
+        {{ amount_squeezed('unit_price') }} as unit_price_squeezed
+    from source
+),
+
 parsed as (
     select
         *,
-        {{ parse_amount('line_number') }} as line_number_amount,
-        {{ parse_amount('quantity') }} as quantity_amount
-    from source
+        {{ whole_number_value(number_text('line_number')) }} as line_number_value,
+        {{ number_text('quantity') }} as quantity_text,
+        {{ amount_text('unit_price_squeezed') }} as unit_price_text
+    from squeezed
+),
+
+evidenced as (
+    select
+        *,
+        {{ amount_evidence('unit_price_text') }} as unit_price_evidence,
+        {{ whole_number_value('quantity_text') }} as quantity_value
+    from parsed
+),
+
+{#- per file: the unit prices' decimal convention, and whether the file has quantities at all -#}
+file_conventions as (
+    select
+        _source_file,
+        {{ amount_convention(['unit_price_evidence']) }} as unit_price_convention,
+        count(quantity_text) > 0 as has_quantities
+    from evidenced
+    group by _source_file
+),
+
+read as (
+    select
+        evidenced.*,
+        {{ amount_reading('evidenced.unit_price_evidence', 'file_conventions.unit_price_convention') }}
+            as unit_price_reading,
+        file_conventions.has_quantities
+    from evidenced
+    inner join file_conventions
+        on evidenced._source_file = file_conventions._source_file
 ),
 
 typed as (
@@ -28,9 +66,15 @@ typed as (
         coalesce({{ clean_code('category') }}, 'unknown') as category,
 
         ---------- numerics
-        {{ amount_as_integer('line_number_amount') }} as line_number,
-        coalesce({{ amount_as_integer('quantity_amount') }}, 1) as quantity,
-        {{ parse_amount('unit_price') }} as unit_price,
+        {{ amount_as_integer('line_number_value') }} as line_number,
+        -- a file without quantities has one unit per line; in a file with quantities each
+        -- line needs a whole number
+        case
+            when not has_quantities then 1
+            else {{ amount_as_integer('quantity_value') }}
+        end as quantity,
+        {{ parse_amount_text('unit_price_text', 'unit_price_reading') }} as unit_price,
+        unit_price_reading,
 
         ---------- raw values and lineage
         order_id as raw_order_id,
@@ -39,7 +83,7 @@ typed as (
         _source_file,
         _source_row,
         _loaded_at
-    from parsed
+    from read
 ),
 
 final as (
@@ -52,12 +96,17 @@ final as (
         quantity,
         unit_price,
         quantity * unit_price as line_total,
+        -- a negative quantity is a returned line: int_order_items_validated keeps it on a
+        -- return or cancellation and quarantines it on a purchase
         case
             when order_id is null or product_id is null then 'missing_key'
-            when unit_price is null and raw_unit_price is not null then 'unparseable_amount'
+            when {{ amount_regexp_full('upper(order_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }} then 'invalid_id'
+            when quantity is null or quantity = 0 then 'invalid_quantity'
+            when unit_price_reading is null then 'missing_amount'
+            when unit_price_reading = 'ambiguous' then 'ambiguous_amount'
+            when unit_price is null then 'unparseable_amount'
             when unit_price < 0 then 'negative_amount'
-            when quantity <= 0 then 'invalid_quantity'
-            when quantity * unit_price > {{ var('max_order_total') }} then 'absurd_amount'
+            when abs(quantity * unit_price) > {{ var('max_order_total') }} then 'absurd_amount'
         end as dq_reason,
         raw_order_id,
         raw_quantity,
