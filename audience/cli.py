@@ -15,6 +15,17 @@ DEFAULT_REPORT = "reports/audience_report.html"
 def _cmd_generate(args: argparse.Namespace) -> int:
     from audience import synth
 
+    try:
+        shape = synth.Shape(
+            sources=tuple(s.strip() for s in args.sources.split(",") if s.strip()),
+            one_time_share=args.one_time_share,
+            currency=args.currency.upper(),
+            mixed_currency_share=args.mixed_currency_share,
+            cancel_rate=args.cancel_rate,
+        )
+    except ValueError as exc:
+        print(f"audience generate: {exc}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     print(
         f"generating {args.customers:,} customers (seed {args.seed}, {args.format}) into {args.out}",
@@ -33,6 +44,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     counts = synth.generate(
         args.customers,
+        shape=shape,
         seed=args.seed,
         out_dir=args.out,
         mess_rate=args.mess_rate,
@@ -111,6 +123,32 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mess-rate", type=float, default=0.02, help="share of rows given each defect")
     gen.add_argument("--format", choices=("csv", "parquet"), default="csv")
     gen.add_argument("--end-date", default="2025-12-31", help="last day of the simulated history")
+    shapes = gen.add_argument_group("shape of the export (defaults: the full synthetic shop)")
+    shapes.add_argument(
+        "--sources",
+        default="customers,orders,order_items,web_events,email_events,survey_responses,consent_events",
+        help="comma-separated sources to write; orders is required (transactions-only: orders,customers)",
+    )
+    shapes.add_argument(
+        "--one-time-share",
+        type=float,
+        default=None,
+        help="share of buyers who order exactly once, e.g. 0.65 (default: as simulated, about 0.3)",
+    )
+    shapes.add_argument("--currency", default="EUR", help="ISO 4217 currency code of the orders")
+    shapes.add_argument(
+        "--mixed-currency-share",
+        type=float,
+        default=0.0,
+        help="share of orders in a second currency (USD, or EUR when --currency is USD)",
+    )
+    shapes.add_argument(
+        "--cancel-rate",
+        type=float,
+        default=0.0,
+        help="share of orders followed by a cancellation or return row (status cancelled/returned, "
+        "negative order_total, negative line quantities)",
+    )
     gen.set_defaults(func=_cmd_generate)
 
     app = sub.add_parser("append-day", help="append one new day of events and orders as batch files")

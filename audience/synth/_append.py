@@ -168,14 +168,23 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     )
     acct_ids = pa.concat_arrays([pa.array(cust["customer_id"].to_numpy(object)[active], pa.string())] * 2)
     channel = platform[device[buyers]]
-    otab = orders_table(orders, channel, acct_ids, a, cnt.order)
+    # a shaped folder (meta "shape") keeps its currency and its sources
+    shape = meta.get("shape") or {}
+    currency = shape.get("currency", "EUR")
+    otab = orders_table(
+        orders, channel, acct_ids, a, cnt.order, pa.array([currency] * len(buyers), pa.string())
+    )
     itab = items_table(orders, otab.column("order_id").combine_chunks())
     wtab = web_table(sessions, events, dev, dev_ids, acct_ids, a, cnt.session, cnt.event)
     by_time = pc.sort_indices(otab, sort_keys=[("ordered_at", "ascending")])
     otab = otab.take(by_time)
 
     name = f"{day.isoformat()}.csv"
+    written = {}
     for stem, table in (("web_events", wtab), ("orders", otab), ("order_items", itab)):
+        if stem not in shape.get("sources", (stem,)):
+            continue
+        written[stem] = table.num_rows
         (out / stem).mkdir(exist_ok=True)
         write_csv(table, out / stem / name, stem)
 
@@ -195,4 +204,4 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     new_meta = meta_path.with_name("meta.json.tmp")
     new_meta.write_text(json.dumps(meta, indent=2) + "\n")
     new_meta.replace(meta_path)
-    return {"web_events": wtab.num_rows, "orders": otab.num_rows, "order_items": itab.num_rows}
+    return written
