@@ -21,6 +21,13 @@
     percentile_cont_agg(), macros/cross_db). A comparison with a null column value is false
     (so `not` of it is true).
 
+    A rule that uses a column with no information in this data (its values are all null or more
+    than 95 % null, or one value holds at least 99 % of the people with a value: the definition of
+    dq_feature_coverage, macros/quality/feature_coverage.sql) is inactive: it matches nobody, and
+    rule_segment_members_status and segment_definitions say which column and why. So a percentile
+    threshold over a constant column (sessions_90d = 0 for everyone without web events, where
+    `>= p75` would hold for everyone) never puts the whole population in a segment.
+
     Every problem (unknown column or operator, missing name, empty condition list, between
     without two values, a string that is not a number on a numeric column, ...) stops the build
     with exceptions.raise_compiler_error naming the rule and where in it the problem is.
@@ -103,7 +110,8 @@
 
 {#-
     compile_segment_rules(rules, columns) -> {
-        'rules': [{name, description, priority, exclusive_group, group_key, order, sql, reason_sql, definition}],
+        'rules': [{name, description, priority, exclusive_group, group_key, order, sql, reason_sql, definition,
+                   columns (the columns the conditions use, sorted)}],
         'thresholds': [{alias, column, fraction, label}]
     }
     sql is the boolean condition over the CTEs `population` and `thresholds`; reason_sql a text
@@ -170,6 +178,7 @@
                 'sql': compiled['sql'],
                 'reason_sql': compiled['reason'],
                 'definition': compiled['text'],
+                'columns': _segment_rule_used_columns(conditions) | unique | sort | list,
             }) %}
         {% endif %}
     {% endfor %}
@@ -177,6 +186,33 @@
         {% do out['thresholds'].append(thresholds[alias]) %}
     {% endfor %}
     {{ return(out) }}
+{% endmacro %}
+
+
+{#- The columns (lower case) of every leaf under a list of conditions (called after the rule
+    compiled, so the structure is known to be valid). -#}
+{% macro _segment_rule_used_columns(conditions) %}
+    {% set found = [] %}
+    {% for condition in conditions %}
+        {% if 'column' in condition %}
+            {% do found.append(condition['column'] | lower) %}
+        {% else %}
+            {% for key in ['and', 'or', 'not'] if key in condition %}
+                {% set members = condition[key] %}
+                {% set members = members if (members is iterable and members is not string and members is not mapping) else [members] %}
+                {% do found.extend(_segment_rule_used_columns(members)) %}
+            {% endfor %}
+        {% endif %}
+    {% endfor %}
+    {{ return(found) }}
+{% endmacro %}
+
+
+{#- The columns used by the enabled rules of a compile_segment_rules result, sorted. -#}
+{% macro segment_rules_used_columns(compiled) %}
+    {% set found = [] %}
+    {% for rule in compiled['rules'] %}{% do found.extend(rule['columns']) %}{% endfor %}
+    {{ return(found | unique | sort | list) }}
 {% endmacro %}
 
 
