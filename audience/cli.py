@@ -71,6 +71,7 @@ def _cmd_append_day(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from audience.build_summary import coverage_text
     from audience.report import summary_text
 
     path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
@@ -78,6 +79,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(f"no warehouse at {path}: run `make build` first", file=sys.stderr)
         return 1
     print(summary_text(path))
+    coverage = coverage_text(path)
+    if coverage:
+        print(coverage)
     print(_locations(path, args))
     return 0
 
