@@ -302,3 +302,31 @@ def test_shapes_write_what_they_claim(tmp_path: Path):
     orders = pd.read_csv(tmp_path / "orders.csv", dtype=str)
     assert set(orders.currency.dropna()) == {"GBP"}
     assert (orders[orders.status.isin(["cancelled", "returned"])].order_total.astype(float) < 0).all()
+
+
+def test_report_and_summary_say_what_was_left_out(transactions_only: ShapedBuild, tmp_path: Path, capsys):
+    from audience import cli
+    from tests.python.html_check import parse, table_rows
+
+    out = tmp_path / "r.html"
+    assert cli.main(["report", "--db", str(transactions_only.run.db_path), "--out", str(out)]) == 0
+    p = parse(out.read_text(encoding="utf-8"))
+    assert p.errors == []
+    left_out = {r["column_name"]: r["reason"] for r in table_rows(p, "dq-left-out")}
+    assert left_out["sessions_90d"] == "no web events"
+    assert left_out["email_open_rate"] == "no email events"
+    assert "order_count" not in left_out
+    inactive = {r["segment_name"] for r in table_rows(p, "dq-inactive-rules")}
+    assert "high_engagement_buyers" in inactive
+    capsys.readouterr()
+    args = [
+        "summary",
+        "--db",
+        str(transactions_only.run.db_path),
+        "--target-dir",
+        str(transactions_only.run.target_dir),
+    ]
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"left out: .*sessions_90d.* \(no web events\)", printed), printed
+    assert "inactive rule: high_engagement_buyers" in printed
