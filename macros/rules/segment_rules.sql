@@ -18,7 +18,9 @@
     between ([low, high]), in / not_in (a non-empty list), is_null / is_not_null (no value).
     A value is a number, a boolean, a string, or a percentile of the column over the current
     population: 'p90', 'p2.5' (0..100, numeric columns only; computed once per build with
-    percentile_cont_agg(), macros/cross_db). A comparison with a null column value is false
+    percentile_cont_agg(), macros/cross_db). When ties put the percentile on the column's minimum
+    (`>= p75` with most people at 0) or maximum (`<= p25`), the comparison excludes that extreme
+    value, so a percentile condition never holds for everyone by a tie. A comparison with a null column value is false
     (so `not` of it is true).
 
     A rule that uses a column with no information in this data (its values are all null or more
@@ -325,6 +327,13 @@
         {% endif %}
         {% set v = _segment_rule_value(value, column, kind, where, thresholds, true) %}
         {% set sql = col_sql ~ ' ' ~ op ~ ' ' ~ v['sql'] %}
+        {% if v.get('percentile') is not none and op in ['>=', '<='] and 0 < v['percentile'] < 100 %}
+            {#- ties at the extreme: when p75 equals the column's minimum (most people at 0),
+                `>= p75` would hold for everyone; it then means "above the minimum" -#}
+            {% set bound = _segment_rule_value('p0' if op == '>=' else 'p100', column, kind, where, thresholds, true) %}
+            {% set strict = ' > ' if op == '>=' else ' < ' %}
+            {% set sql = '(' ~ sql ~ ' and (' ~ col_sql ~ strict ~ v['sql'] ~ ' or ' ~ v['sql'] ~ strict ~ bound['sql'] ~ '))' %}
+        {% endif %}
         {% set text = column ~ ' ' ~ op ~ ' ' ~ v['label'] %}
         {% set reason_parts = ["'" ~ column ~ " '", _segment_rule_value_text(col_sql, kind), "' " ~ op ~ " '", v['text']] %}
     {% elif arity == 'range' %}
@@ -386,7 +395,7 @@
             {% set alias = 'threshold__' ~ column ~ '__' ~ tag %}
             {% do thresholds.update({alias: {'alias': alias, 'column': column, 'fraction': p / 100.0, 'label': 'p' ~ pct.group(1)}}) %}
             {% set text = dbt.concat(["'p" ~ pct.group(1) ~ " ('", "cast(round(cast(thresholds." ~ alias ~ " as " ~ type_double() ~ "), 2) as " ~ dbt.type_string() ~ ")", "')'"]) %}
-            {{ return({'sql': 'thresholds.' ~ alias, 'label': 'p' ~ pct.group(1), 'text': text}) }}
+            {{ return({'sql': 'thresholds.' ~ alias, 'label': 'p' ~ pct.group(1), 'text': text, 'percentile': p}) }}
         {% endif %}
         {% if numeric %}
             {% if not modules.re.match('^\s*-?\d+(\.\d+)?\s*$', value) %}
