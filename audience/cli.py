@@ -22,6 +22,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             currency=args.currency.upper(),
             mixed_currency_share=args.mixed_currency_share,
             cancel_rate=args.cancel_rate,
+            drop_columns=tuple(c.strip() for c in args.drop_columns.split(",") if c.strip()),
         )
     except ValueError as exc:
         print(f"audience generate: {exc}", file=sys.stderr)
@@ -152,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="share of orders followed by a cancellation or return row (status cancelled/returned, "
         "negative order_total, negative line quantities)",
+    )
+    shapes.add_argument(
+        "--drop-columns",
+        default="",
+        help="comma-separated optional columns to leave out of every file, e.g. discount_amount,channel",
     )
     gen.set_defaults(func=_cmd_generate)
 

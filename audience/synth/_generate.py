@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import _params as P
@@ -309,6 +310,8 @@ class _Run:
         def write(stem: str, table: pa.Table, log: DefectLog | None = None) -> None:
             """Write a source the shape includes (with its defect log); drop the others."""
             if stem in shape.sources:
+                if shape.drop_columns:
+                    table = table.drop_columns(shape.droppable(stem, shape.drop_columns))
                 offset = self.sink.write(stem, table)
                 if log is not None:
                     logs.append((log, offset))
@@ -383,6 +386,10 @@ class _Run:
         self.cnt.device += len(dev)
         for log, offset in logs:
             d = log.table(offset)
+            dropped = shape.droppable(log.source, shape.drop_columns)
+            if dropped and d.num_rows:
+                # a defect in a column the file does not have is no defect of the file
+                d = d.filter(pc.invert(pc.fill_null(pc.is_in(d.column("column"), pa.array(dropped)), False)))
             self.n_defects += d.num_rows
             self.truth.write("defects", d)
 

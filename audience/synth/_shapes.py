@@ -31,6 +31,45 @@ RETURNED_SHARE = 0.6  # share of reversals that are returns (the rest are cancel
 CANCEL_DELAY_DAYS = 2.0  # a cancellation follows its order within this many days
 RETURN_DELAY_DAYS = (3.0, 30.0)  # a return follows its order within this range of days
 DAY = 86_400
+# Optional columns of each source in the data contract (docs/data_contract.md): the only ones
+# ``drop_columns`` may leave out.
+OPTIONAL_COLUMNS = {
+    "orders": {"currency", "status", "channel", "discount_amount"},
+    "order_items": {"line_number", "category", "quantity", "unit_price"},
+    "customers": {
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "gender",
+        "birth_date",
+        "country",
+        "region",
+        "city",
+        "income_band",
+        "signup_at",
+        "updated_at",
+    },
+    "web_events": {
+        "anonymous_id",
+        "customer_id",
+        "session_id",
+        "platform",
+        "page_url",
+        "product_id",
+        "category",
+    },
+    "email_events": {"customer_id", "email", "campaign_id"},
+    "survey_responses": {
+        "customer_id",
+        "email",
+        "nps_score",
+        "satisfaction_score",
+        "preferred_channel",
+        "comment",
+    },
+    "consent_events": {"source"},
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +82,9 @@ class Shape:
       until the share is reached; a share below the simulated one changes nothing.
     * ``currency``: ISO 4217 code of the orders; ``mixed_currency_share`` of the orders are in a
       second currency (USD, or EUR when ``currency`` is USD) with the same amounts.
+    * ``drop_columns``: columns left out of every file where the contract makes them optional
+      (real exports often have no ``discount_amount`` or ``channel``); a file that requires the
+      column keeps it. The truth is unchanged.
     * ``cancel_rate``: share of orders followed by a reversal row, the way retail exports record
       them: a new order_id, status ``returned`` or ``cancelled``, the negated order_total, no
       discount, dated after the order; its lines repeat the order's lines with negated quantities.
@@ -53,6 +95,7 @@ class Shape:
     currency: str = "EUR"
     mixed_currency_share: float = 0.0
     cancel_rate: float = 0.0
+    drop_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.sources) - set(SOURCES))
@@ -68,8 +111,17 @@ class Shape:
             raise ValueError("mixed_currency_share must be within [0, 1)")
         if not 0.0 <= self.cancel_rate < 1.0:
             raise ValueError("cancel_rate must be within [0, 1)")
+        optional = {c for stem in self.sources for c in self.droppable(stem, self.drop_columns)}
+        required = sorted(set(self.drop_columns) - optional)
+        if required:
+            raise ValueError(f"cannot drop {required}: not an optional column of any source written")
         # keep the canonical order of the stems whatever order they were given in
         object.__setattr__(self, "sources", tuple(s for s in SOURCES if s in self.sources))
+
+    @staticmethod
+    def droppable(stem: str, columns: tuple[str, ...]) -> list[str]:
+        """The columns of ``columns`` that are optional in source ``stem``."""
+        return [c for c in columns if c in OPTIONAL_COLUMNS[stem]]
 
     @property
     def second_currency(self) -> str:
@@ -82,6 +134,7 @@ class Shape:
             "currency": self.currency,
             "mixed_currency_share": self.mixed_currency_share,
             "cancel_rate": self.cancel_rate,
+            "drop_columns": list(self.drop_columns),
         }
 
 

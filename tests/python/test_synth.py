@@ -565,3 +565,32 @@ def test_shape_rejects_bad_arguments(tmp_path: Path) -> None:
 
     assert main(["generate", "--customers", "5", "--out", str(tmp_path), "--sources", "orders,invoices"]) == 2
     assert not (tmp_path / "orders.csv").exists()
+
+
+def test_drop_columns_leaves_optional_columns_out(tmp_path: Path) -> None:
+    full, shaped = tmp_path / "full", tmp_path / "shaped"
+    generate(300, seed=8, out_dir=full, mess_rate=0.05)
+    generate(
+        300, seed=8, out_dir=shaped, mess_rate=0.05, shape=Shape(drop_columns=("discount_amount", "channel"))
+    )
+    orders = read(shaped, "orders")
+    assert list(orders.columns) == [
+        "order_id",
+        "customer_id",
+        "ordered_at",
+        "order_total",
+        "currency",
+        "status",
+    ]
+    assert orders.equals(read(full, "orders").drop(columns=["channel", "discount_amount"]))
+    # consent_events requires channel: it keeps it
+    assert "channel" in read(shaped, "consent_events").columns
+    # the defect log names no dropped column, and keeps every other defect
+    before = pd.read_parquet(full / "_truth" / "defects.parquet")
+    after = pd.read_parquet(shaped / "_truth" / "defects.parquet")
+    dropped = (before.source == "orders") & before.column.isin(["discount_amount", "channel"])
+    assert dropped.sum() > 0
+    assert len(after) == len(before) - dropped.sum()
+    assert not ((after.source == "orders") & after.column.isin(["discount_amount", "channel"])).any()
+    with pytest.raises(ValueError):
+        Shape(drop_columns=("order_total",))
