@@ -4,8 +4,8 @@ Three builds, each a default `dbt build` on a folder `audience generate` writes 
 (README "The generator"):
 
 * transactions_only: a retailer's orders and customers only (no web, email, survey, consent or
-  order-line files), 65 % one-time buyers, prices in GBP, 8 % of orders followed by a
-  cancellation or return written as a negative order;
+  order-line files, no discount or channel column), 70 % one-time buyers, prices in GBP, 8 % of
+  orders followed by a cancellation or return written as a negative order;
 * small_shop: a 500-customer shop with orders, order lines and customers, mostly one-time buyers,
   a few returns;
 * backtest: every source, built with `as_of_date` four months before the last order, so later
@@ -68,13 +68,19 @@ SHAPES = {
         "transactions_only",
         400,
         21,
-        Shape(sources=("orders", "customers"), one_time_share=0.65, currency="GBP", cancel_rate=0.08),
+        Shape(
+            sources=("orders", "customers"),
+            one_time_share=0.7,
+            currency="GBP",
+            cancel_rate=0.08,
+            drop_columns=("discount_amount", "channel"),
+        ),
     ),
     "small_shop": ExportShape(
         "small_shop",
         500,
         22,
-        Shape(sources=("orders", "order_items", "customers"), one_time_share=0.6, cancel_rate=0.04),
+        Shape(sources=("orders", "order_items", "customers"), one_time_share=0.7, cancel_rate=0.04),
     ),
     "backtest": ExportShape("backtest", 500, 23, Shape(), {"as_of_date": BACKTEST_AS_OF}),
 }
