@@ -542,12 +542,16 @@ def test_tiny_shops(tmp_path: Path) -> None:
 
 
 def test_append_day_keeps_the_shape(tmp_path: Path) -> None:
-    generate(300, seed=7, out_dir=tmp_path, shape=Shape(sources=("orders", "customers"), currency="GBP"))
+    shape = Shape(sources=("orders", "customers"), currency="GBP", cancel_rate=0.1, drop_columns=("channel",))
+    generate(300, seed=7, out_dir=tmp_path, shape=shape)
     counts = append_day(tmp_path, seed=1, n_active=20)
     assert set(counts) == {"orders"}
     assert not (tmp_path / "web_events").exists()
-    batch = next((tmp_path / "orders").iterdir())
-    assert set(pd.read_csv(batch, dtype=str).currency) == {"GBP"}
+    batch = pd.read_csv(next((tmp_path / "orders").iterdir()), dtype=str)
+    assert len(batch) > 0
+    assert set(batch.currency) == {"GBP"}
+    assert set(batch.status) == {"completed"}
+    assert "channel" not in batch.columns
 
 
 def test_shape_rejects_bad_arguments(tmp_path: Path) -> None:
