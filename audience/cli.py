@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--one-time-share",
         type=float,
         default=None,
-        help="share of buyers who order exactly once, e.g. 0.65 (default: as simulated, about 0.3)",
+        help="share of buyers who order exactly once, e.g. 0.65 (default: as simulated, about 0.16)",
     )
     shapes.add_argument("--currency", default="EUR", help="ISO 4217 currency code of the orders")
     shapes.add_argument(
