@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -222,6 +223,32 @@ def test_uninformative_columns_are_reported_and_no_rule_uses_them(shaped: Shaped
     assert (status.members < population).all()
 
 
+def test_feature_coverage_follows_the_definition(shaped: ShapedBuild):
+    """dq_feature_coverage against the definition recomputed here from customer_profiles:
+    uninformative when the source has no rows, > 95 % null, < 2 distinct values, or one value
+    for >= 99 % of the non-null rows."""
+    coverage = shaped.run.df("select * from dq_feature_coverage").set_index("column_name")
+    profiles = shaped.run.df("select * from customer_profiles")
+    source_rows = dict(shaped.run.query("select source, clean_rows from dq_source_freshness"))
+    numeric = [c for c in profiles.columns if pd.api.types.is_numeric_dtype(profiles[c].dtype)]
+    numeric = [c for c in numeric if not pd.api.types.is_bool_dtype(profiles[c].dtype)]
+    assert set(coverage.index) == set(numeric)
+    for column in numeric:
+        values = profiles[column].dropna()
+        row = coverage.loc[column]
+        has_rows = None if row.source is None else source_rows.get(row.source, 0) > 0
+        expected = not (
+            has_rows is False
+            or len(values) == 0
+            or len(values) < 0.05 * len(profiles)
+            or values.nunique() < 2
+            or values.value_counts().iloc[0] >= 0.99 * len(values)
+        )
+        assert bool(row.is_informative) == expected, (column, row.to_dict())
+        assert row.distinct_values == values.nunique(), column
+        assert row.people == len(profiles)
+
+
 def test_reconciliation_holds(shaped: ShapedBuild):
     rows = shaped.run.df("select source, is_reconciled, unaccounted_rows from dq_reconciliation")
     assert rows.is_reconciled.all(), rows[~rows.is_reconciled]
@@ -336,3 +363,12 @@ def test_report_and_summary_say_what_was_left_out(transactions_only: ShapedBuild
     printed = capsys.readouterr().out
     assert re.search(r"left out: .*sessions_90d.* \(no web events\)", printed), printed
     assert "inactive rule: high_engagement_buyers" in printed
+    # both tables reach BI readers
+    from audience.bi_publish import default_bi_path
+
+    bi = duckdb.connect(str(default_bi_path(str(transactions_only.run.db_path))), read_only=True)
+    try:
+        tables = {r[0] for r in bi.execute("select table_name from information_schema.tables").fetchall()}
+    finally:
+        bi.close()
+    assert {"dq_feature_coverage", "rule_segment_members_status"} <= tables
