@@ -20,8 +20,8 @@
     population: 'p90', 'p2.5' (0..100, numeric columns only; computed once per build with
     percentile_cont_agg(), macros/cross_db). When ties put the percentile on the column's minimum
     (`>= p75` with most people at 0) or maximum (`<= p25`), the comparison excludes that extreme
-    value, so a percentile condition never holds for everyone by a tie. A comparison with a null column value is false
-    (so `not` of it is true).
+    value, so a percentile condition never holds for everyone by a tie. A comparison with a null
+    column value is false (so `not` of it is true).
 
     A rule that uses a column with no information in this data (its values are all null or more
     than 95 % null, or one value holds at least 99 % of the people with a value: the definition of
