@@ -142,3 +142,43 @@ def locations_text(
         lines.append(f"  dbt         {run_results_line(results)}")
         lines.append("  docs        make docs  (dbt docs generate; browse with dbt docs serve)")
     return "\n".join(lines)
+
+
+def coverage_text(db_path: str | Path) -> str:
+    """What the build could not use in this data: profile columns left out (dq_feature_coverage,
+    grouped by reason) and rule segments that are inactive (rule_segment_members_status).
+    Empty when everything carries information or the tables are not built yet."""
+    path = Path(db_path)
+    if not path.exists():
+        return ""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return ""
+    try:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        left_out: list[tuple[str, str]] = []
+        if "dq_feature_coverage" in tables:
+            left_out = con.execute(
+                "select column_name, reason from main.dq_feature_coverage "
+                "where not is_informative order by column_position"
+            ).fetchall()
+        inactive: list[tuple[str, str]] = []
+        if "rule_segment_members_status" in tables:
+            inactive = con.execute(
+                "select segment_name, inactive_reason from main.rule_segment_members_status "
+                "where not is_active order by rule_order"
+            ).fetchall()
+    finally:
+        con.close()
+    if not left_out and not inactive:
+        return ""
+    lines = ["", "not used: no information in this data"]
+    by_reason: dict[str, list[str]] = {}
+    for column, reason in left_out:
+        by_reason.setdefault(reason, []).append(column)
+    for reason, columns in by_reason.items():
+        lines.append(f"  left out: {', '.join(columns)} ({reason})")
+    for name, reason in inactive:
+        lines.append(f"  inactive rule: {name} ({reason})")
+    return "\n".join(lines)

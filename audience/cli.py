@@ -15,6 +15,18 @@ DEFAULT_REPORT = "reports/audience_report.html"
 def _cmd_generate(args: argparse.Namespace) -> int:
     from audience import synth
 
+    try:
+        shape = synth.Shape(
+            sources=tuple(s.strip() for s in args.sources.split(",") if s.strip()),
+            one_time_share=args.one_time_share,
+            currency=args.currency.upper(),
+            mixed_currency_share=args.mixed_currency_share,
+            cancel_rate=args.cancel_rate,
+            drop_columns=tuple(c.strip() for c in args.drop_columns.split(",") if c.strip()),
+        )
+    except ValueError as exc:
+        print(f"audience generate: {exc}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     print(
         f"generating {args.customers:,} customers (seed {args.seed}, {args.format}) into {args.out}",
@@ -33,6 +45,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     counts = synth.generate(
         args.customers,
+        shape=shape,
         seed=args.seed,
         out_dir=args.out,
         mess_rate=args.mess_rate,
@@ -59,6 +72,7 @@ def _cmd_append_day(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from audience.build_summary import coverage_text
     from audience.report import summary_text
 
     path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
@@ -66,6 +80,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         print(f"no warehouse at {path}: run `make build` first", file=sys.stderr)
         return 1
     print(summary_text(path))
+    coverage = coverage_text(path)
+    if coverage:
+        print(coverage)
     print(_locations(path, args))
     return 0
 
@@ -111,6 +128,37 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--mess-rate", type=float, default=0.02, help="share of rows given each defect")
     gen.add_argument("--format", choices=("csv", "parquet"), default="csv")
     gen.add_argument("--end-date", default="2025-12-31", help="last day of the simulated history")
+    shapes = gen.add_argument_group("shape of the export (defaults: the full synthetic shop)")
+    shapes.add_argument(
+        "--sources",
+        default="customers,orders,order_items,web_events,email_events,survey_responses,consent_events",
+        help="comma-separated sources to write; orders is required (transactions-only: orders,customers)",
+    )
+    shapes.add_argument(
+        "--one-time-share",
+        type=float,
+        default=None,
+        help="share of buyers who order exactly once, e.g. 0.65 (default: as simulated, about 0.16)",
+    )
+    shapes.add_argument("--currency", default="EUR", help="ISO 4217 currency code of the orders")
+    shapes.add_argument(
+        "--mixed-currency-share",
+        type=float,
+        default=0.0,
+        help="share of orders in a second currency (USD, or EUR when --currency is USD)",
+    )
+    shapes.add_argument(
+        "--cancel-rate",
+        type=float,
+        default=0.0,
+        help="share of orders followed by a cancellation or return row (status cancelled/returned, "
+        "negative order_total, negative line quantities)",
+    )
+    shapes.add_argument(
+        "--drop-columns",
+        default="",
+        help="comma-separated optional columns to leave out of every file, e.g. discount_amount,channel",
+    )
     gen.set_defaults(func=_cmd_generate)
 
     app = sub.add_parser("append-day", help="append one new day of events and orders as batch files")

@@ -35,6 +35,8 @@ class DataQuality:
     top_reasons: list[dict[str, Any]] = field(default_factory=list)
     file_status: list[dict[str, Any]] = field(default_factory=list)
     problem_files: list[dict[str, Any]] = field(default_factory=list)
+    left_out: list[dict[str, Any]] = field(default_factory=list)  # dq_feature_coverage, uninformative
+    inactive_rules: list[dict[str, Any]] = field(default_factory=list)  # rule_segment_members_status
     notes: list[str] = field(default_factory=list)
 
 

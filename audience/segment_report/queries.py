@@ -95,6 +95,16 @@ def _load_data_quality(wh: Warehouse) -> DataQuality:
             "select source, file_path, file_size, rows_loaded, rows_rejected, file_status "
             "from main.dq_raw_files where file_status <> 'ok' order by source, file_path limit 50"
         )
+    if not wh.missing("dq_feature_coverage"):
+        dq.left_out = wh.rows(
+            "select column_name, source, reason from main.dq_feature_coverage "
+            "where not is_informative order by column_position"
+        )
+    if not wh.missing("rule_segment_members_status"):
+        dq.inactive_rules = wh.rows(
+            "select segment_name, inactive_reason from main.rule_segment_members_status "
+            "where not is_active order by rule_order"
+        )
     return dq
 
 

@@ -160,6 +160,30 @@ def render_data_quality(dq: DataQuality) -> str:
             )
         else:
             body.append("<p>Every landed raw file loaded without rejected lines.</p>")
+    if dq.left_out or dq.inactive_rules:
+        body.append(
+            "<h3>Not used: no information in this data</h3><p>Profile columns whose source has no rows, "
+            "that are more than 95% null, or where one value holds 99% of the people are left out "
+            "(dq_feature_coverage); rules that use them are inactive and match nobody.</p>"
+        )
+    if dq.left_out:
+        body.append(
+            table(
+                "dq-left-out",
+                [Col("column_name", "column"), Col("source", "source"), Col("reason", "why")],
+                dq.left_out,
+                key="column_name",
+            )
+        )
+    if dq.inactive_rules:
+        body.append(
+            table(
+                "dq-inactive-rules",
+                [Col("segment_name", "rule"), Col("inactive_reason", "why inactive")],
+                dq.inactive_rules,
+                key="segment_name",
+            )
+        )
     body.append(notes(dq.notes))
     return section("data-quality", "".join(body))
 

@@ -12,6 +12,8 @@ The simulation, fully vectorised with numpy and seeded (same seed -> byte-identi
   Order values follow Gamma-Gamma; order lines sum to the order total.
 * Browsing (1-3 devices per person, anonymous before signup and when not logged in) stops at death;
   weekly newsletters go to consenting customers; about 10% answer a survey.
+* ``shape`` (``Shape``) makes the export look like real ones: only some sources, mostly one-time
+  buyers, another currency, cancellations and returns as negative orders.
 * ``mess_rate`` injects the defects of real exports; each one is logged in ``_truth/defects.parquet``.
 
 Customers are simulated in fixed chunks of 50,000 and streamed to disk, so memory stays flat.
@@ -20,5 +22,6 @@ Customers are simulated in fixed chunks of 50,000 and streamed to disk, so memor
 from ._append import append_day
 from ._generate import STEMS, generate
 from ._params import LATENT_TYPES, TYPES
+from ._shapes import SOURCES, Shape
 
-__all__ = ["LATENT_TYPES", "STEMS", "TYPES", "append_day", "generate"]
+__all__ = ["LATENT_TYPES", "SOURCES", "STEMS", "TYPES", "Shape", "append_day", "generate"]

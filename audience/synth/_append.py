@@ -17,6 +17,7 @@ from ._generate import TRUTH, Counters, items_table, orders_table, web_table
 from ._io import write_csv
 from ._orders import CATEGORY_P, Orders, draw_baskets, draw_by_type, draw_products
 from ._people import Window
+from ._shapes import Shape
 from ._util import group_offsets
 from ._web import (
     ABANDON,
@@ -168,14 +169,29 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     )
     acct_ids = pa.concat_arrays([pa.array(cust["customer_id"].to_numpy(object)[active], pa.string())] * 2)
     channel = platform[device[buyers]]
-    otab = orders_table(orders, channel, acct_ids, a, cnt.order)
+    # a shaped folder (meta "shape") keeps its sources, columns, currency and statuses
+    shape = Shape(**{k: tuple(v) if isinstance(v, list) else v for k, v in (meta.get("shape") or {}).items()})
+    otab = orders_table(
+        orders,
+        channel,
+        acct_ids,
+        a,
+        cnt.order,
+        pa.array([shape.currency] * len(buyers), pa.string()),
+        all_completed=shape.cancel_rate > 0,
+    )
     itab = items_table(orders, otab.column("order_id").combine_chunks())
     wtab = web_table(sessions, events, dev, dev_ids, acct_ids, a, cnt.session, cnt.event)
     by_time = pc.sort_indices(otab, sort_keys=[("ordered_at", "ascending")])
     otab = otab.take(by_time)
 
     name = f"{day.isoformat()}.csv"
+    written = {}
     for stem, table in (("web_events", wtab), ("orders", otab), ("order_items", itab)):
+        if stem not in shape.sources:
+            continue
+        table = table.drop_columns(shape.droppable(stem, shape.drop_columns))
+        written[stem] = table.num_rows
         (out / stem).mkdir(exist_ok=True)
         write_csv(table, out / stem / name, stem)
 
@@ -195,4 +211,4 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     new_meta = meta_path.with_name("meta.json.tmp")
     new_meta.write_text(json.dumps(meta, indent=2) + "\n")
     new_meta.replace(meta_path)
-    return {"web_events": wtab.num_rows, "orders": otab.num_rows, "order_items": itab.num_rows}
+    return written

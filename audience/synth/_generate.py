@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import _params as P
@@ -18,6 +19,7 @@ from ._io import Sink
 from ._mess import DefectLog, empty_defects, mess_customers, mess_events, mess_orders, order_ids
 from ._orders import Orders, draw_orders
 from ._people import NO_DEATH, Ids, People, Window, clean_emails, customers_columns, draw_people
+from ._shapes import Shape, currency_codes, reversals
 from ._util import (
     cents_to_decimal,
     group_offsets,
@@ -77,18 +79,31 @@ def hex_salt(seed: int) -> int:
     return int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0])
 
 
-def orders_table(orders: Orders, channel: np.ndarray, acct_ids: pa.Array, n: int, first_seq: int) -> pa.Table:
-    """Clean orders table of a chunk (amounts exact to the cent)."""
+def orders_table(
+    orders: Orders,
+    channel: np.ndarray,
+    acct_ids: pa.Array,
+    n: int,
+    first_seq: int,
+    currency: pa.Array | None = None,
+    all_completed: bool = False,
+) -> pa.Table:
+    """Clean orders table of a chunk (amounts exact to the cent).
+
+    ``currency``: one code per order (default EUR); ``all_completed``: every order is written as
+    completed (when cancellations and returns are written as reversal rows of their own).
+    """
     b = orders.baskets
     m = len(orders)
+    status = np.zeros(m, np.int8) if all_completed else b.status
     return pa.table(
         {
             "order_id": order_ids(first_seq + np.arange(m)),
             "customer_id": acct_ids.take(pa.array(orders.owner + n * orders.acct2)),
             "ordered_at": ts_text(orders.ts),
             "order_total": cents_to_decimal(b.total),
-            "currency": take_text(("EUR",), np.zeros(m, np.int8)),
-            "status": take_text(P.ORDER_STATUSES, b.status),
+            "currency": currency if currency is not None else take_text(("EUR",), np.zeros(m, np.int8)),
+            "status": take_text(P.ORDER_STATUSES, status),
             "channel": take_text(("web", "app", "store"), channel),
             "discount_amount": cents_to_decimal(b.discount),
         }
@@ -238,7 +253,13 @@ def clear_outputs(out: Path) -> None:
             for f in batch.iterdir():
                 if BATCH_FILE.match(f.name):
                     f.unlink()
-    for name in ("customers.parquet", "anonymous_ids.parquet", "defects.parquet", "meta.json"):
+    for name in (
+        "customers.parquet",
+        "anonymous_ids.parquet",
+        "defects.parquet",
+        "reversals.parquet",
+        "meta.json",
+    ):
         (out / TRUTH / name).unlink(missing_ok=True)
 
 
@@ -252,6 +273,7 @@ class _Run:
     ids: Ids
     sink: Sink
     truth: _TruthWriters
+    shape: Shape = field(default_factory=Shape)
     campaigns: np.ndarray = field(init=False)
     campaign_names: list[str] = field(init=False)
     salt: int = field(init=False)
@@ -265,13 +287,16 @@ class _Run:
     def chunk(self, c: int, lo: int, hi: int) -> None:
         """Simulate customers lo..hi-1 (chunk c) and queue every table of theirs for writing."""
         # one independent stream per component, so mess_rate never changes the simulated behaviour
-        streams = np.random.SeedSequence([self.seed, c]).spawn(9)
+        # (the first nine streams do not depend on how many are spawned; shapes use the last three)
+        streams = np.random.SeedSequence([self.seed, c]).spawn(12)
         r_people, r_orders, r_web, r_engage, r_survey, m_cust, m_orders, m_web, m_email = (
-            np.random.default_rng(s) for s in streams
+            np.random.default_rng(s) for s in streams[:9]
         )
+        s_once, s_currency, s_cancel = (np.random.default_rng(s) for s in streams[9:])
+        shape = self.shape
         n = hi - lo
         pp = draw_people(r_people, np.arange(lo, hi), self.win, self.mess_rate)
-        orders = draw_orders(r_orders, pp, self.win)
+        orders = draw_orders(r_orders, pp, self.win, shape.one_time_share, s_once)
         dev = draw_devices(r_web, pp, int(r_web.poisson(P.ANON_VISITORS_PER_CUSTOMER * n)))
         sessions, channel = draw_sessions(r_web, pp, orders, dev, self.win)
         events = draw_events(r_web, sessions, dev.platform[sessions.device], self.win.end)
@@ -282,12 +307,26 @@ class _Run:
         dev_ids = hex_ids(self.cnt.device + np.arange(len(dev)), self.salt)
         logs: list[tuple[DefectLog, int]] = []
 
+        def write(stem: str, table: pa.Table, log: DefectLog | None = None) -> None:
+            """Write a source the shape includes (with its defect log); drop the others."""
+            if stem in shape.sources:
+                if shape.drop_columns:
+                    table = table.drop_columns(shape.droppable(stem, shape.drop_columns))
+                offset = self.sink.write(stem, table)
+                if log is not None:
+                    logs.append((log, offset))
+
         table, log = mess_customers(
             m_cust, customers_columns(pp, self.ids, emails), pp, self.ids, emails, self.win, self.mess_rate
         )
-        logs.append((log, self.sink.write("customers", table)))
+        write("customers", table, log)
 
-        otab = orders_table(orders, channel, acct_ids, n, self.cnt.order)
+        currency = None
+        if shape.currency != "EUR" or shape.mixed_currency_share > 0:
+            currency = currency_codes(s_currency, shape, len(orders))
+        otab = orders_table(
+            orders, channel, acct_ids, n, self.cnt.order, currency, all_completed=shape.cancel_rate > 0
+        )
         items = items_table(orders, otab.column("order_id").combine_chunks())
         first_ghost = self.cnt.order + len(orders)
         table, log, n_ghost = mess_orders(
@@ -300,16 +339,32 @@ class _Run:
             first_ghost,
             self.mess_rate,
         )
-        logs.append((log, self.sink.write("orders", table)))
-        self.sink.write("order_items", items)
         self.cnt.order += len(orders) + n_ghost
         self.cnt.ghost += n_ghost
+        if shape.cancel_rate > 0:
+            rev = reversals(
+                s_cancel,
+                otab,
+                items,
+                orders.ts,
+                orders.baskets.total,
+                orders.baskets.n_lines,
+                self.win.end,
+                shape.cancel_rate,
+                self.cnt.order,
+            )
+            self.cnt.order += rev.orders.num_rows
+            table = pa.concat_tables([table, rev.orders.cast(table.schema)])
+            items = pa.concat_tables([items, rev.items.cast(items.schema)])
+            self.truth.write("reversals", rev.truth)
+        write("orders", table, log)
+        write("order_items", items)
 
         web = web_table(sessions, events, dev, dev_ids, acct_ids, n, self.cnt.session, self.cnt.event)
         self.cnt.session += len(sessions)
         self.cnt.event += web.num_rows
         table, log = mess_events(m_web, web, "web_events", "event_id", "event_at", self.win, self.mess_rate)
-        logs.append((log, self.sink.write("web_events", table)))
+        write("web_events", table, log)
         del web, table, events
 
         etab = email_table(email_ev, acct_ids, emails, self.campaign_names, self.cnt.email)
@@ -317,20 +372,24 @@ class _Run:
         table, log = mess_events(
             m_email, etab, "email_events", "email_event_id", None, self.win, self.mess_rate
         )
-        logs.append((log, self.sink.write("email_events", table)))
+        write("email_events", table, log)
 
         stab = survey_table(r_survey, pp, self.win, acct_ids, emails, self.cnt.response)
         self.cnt.response += stab.num_rows
-        self.sink.write("survey_responses", stab)
+        write("survey_responses", stab)
         ctab = consent_table(consent_log, acct_ids, n, self.cnt.consent)
         self.cnt.consent += ctab.num_rows
-        self.sink.write("consent_events", ctab)
+        write("consent_events", ctab)
 
         self.truth.write("customers", truth_customers(pp, orders, self.ids, emails))
         self.truth.write("anonymous_ids", truth_devices(pp, dev, dev_ids, self.ids))
         self.cnt.device += len(dev)
         for log, offset in logs:
             d = log.table(offset)
+            dropped = shape.droppable(log.source, shape.drop_columns)
+            if dropped and d.num_rows:
+                # a defect in a column the file does not have is no defect of the file
+                d = d.filter(pc.invert(pc.fill_null(pc.is_in(d.column("column"), pa.array(dropped)), False)))
             self.n_defects += d.num_rows
             self.truth.write("defects", d)
 
@@ -344,9 +403,13 @@ def generate(
     fmt: str = "csv",
     end_date: str = "2025-12-31",
     years: float = 2.0,
+    shape: Shape | None = None,
     progress: Callable[[int, int, dict[str, int]], None] | None = None,
 ) -> dict[str, int]:
-    """Write all raw files + truth into out_dir; return {file_stem: row_count}.
+    """Write all raw files + truth into out_dir; return {file_stem: row_count} of the files written.
+
+    ``shape`` (default: every source, EUR, no forced one-time buyers, no reversal rows) makes the
+    export look like a real one: see ``Shape``.
 
     `progress(customers_done, n_customers, rows_so_far)` is called after each chunk of
     customers (rows per file stem queued for writing so far), e.g. to print progress.
@@ -361,6 +424,7 @@ def generate(
         raise ValueError("years must be > 0")
     if seed < 0:
         raise ValueError("seed must be >= 0")
+    shape = shape or Shape()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     clear_outputs(out)
@@ -373,6 +437,7 @@ def generate(
         Ids.build(n_customers),
         Sink(out, fmt),
         _TruthWriters(out / TRUTH),
+        shape,
     )
     try:
         for c, lo in enumerate(range(0, n_customers, CHUNK_SIZE)):
@@ -385,7 +450,7 @@ def generate(
         run.truth.close()
         rows = run.sink.close()
 
-    counts = {stem: rows.get(stem, 0) for stem in STEMS}
+    counts = {stem: rows.get(stem, 0) for stem in STEMS if stem in shape.sources}
     meta = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
@@ -406,5 +471,7 @@ def generate(
         "id_width": run.ids.width,
         "appended_dates": [],
     }
+    if shape != Shape():
+        meta["shape"] = shape.to_meta()
     (out / TRUTH / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return counts

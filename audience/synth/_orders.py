@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _params as P
 from ._people import People, Window, type_param
+from ._shapes import one_time_buyers
 from ._util import beta_mean, choice, group_offsets, group_sum, owner_index, rank_in_group
 
 CATEGORY_P = np.array([t.category_weights for t in P.TYPES], dtype=float)
@@ -107,8 +108,18 @@ class Orders:
         return len(self.owner)
 
 
-def draw_orders(rng: np.random.Generator, pp: People, win: Window) -> Orders:
-    """Simulate the BG/NBD purchase process; sets ``pp.death`` of customers who drop out."""
+def draw_orders(
+    rng: np.random.Generator,
+    pp: People,
+    win: Window,
+    one_time_share: float | None = None,
+    shape_rng: np.random.Generator | None = None,
+) -> Orders:
+    """Simulate the BG/NBD purchase process; sets ``pp.death`` of customers who drop out.
+
+    With ``one_time_share``, buyers drawn from ``shape_rng`` drop out right after their first order
+    until that share of buyers orders exactly once (see ``Shape``).
+    """
     n = len(pp)
     t = pp.type
     lapsed = t == P.LAPSED
@@ -129,6 +140,11 @@ def draw_orders(rng: np.random.Generator, pp: People, win: Window) -> Orders:
     n_tot = np.where(has, 1 + n_rep, 0)
     dies = ~lapsed & has & (k_death <= n_tot)
     n_tot = np.where(dies, k_death, n_tot)
+    if one_time_share is not None:
+        assert shape_rng is not None
+        once = one_time_buyers(shape_rng, has, n_tot, one_time_share)
+        n_tot = np.where(once, 1, n_tot)
+        dies = dies | (once & ~lapsed)
 
     rep_owner = owner_index(n_rep)
     u = np.sort(rep_owner + rng.random(len(rep_owner))) - rep_owner  # sorted uniforms per customer

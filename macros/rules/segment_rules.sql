@@ -18,8 +18,17 @@
     between ([low, high]), in / not_in (a non-empty list), is_null / is_not_null (no value).
     A value is a number, a boolean, a string, or a percentile of the column over the current
     population: 'p90', 'p2.5' (0..100, numeric columns only; computed once per build with
-    percentile_cont_agg(), macros/cross_db). A comparison with a null column value is false
-    (so `not` of it is true).
+    percentile_cont_agg(), macros/cross_db). When ties put the percentile on the column's minimum
+    (`>= p75` with most people at 0) or maximum (`<= p25`), the comparison excludes that extreme
+    value, so a percentile condition never holds for everyone by a tie. A comparison with a null
+    column value is false (so `not` of it is true).
+
+    A rule that uses a column with no information in this data (its values are all null or more
+    than 95 % null, or one value holds at least 99 % of the people with a value: the definition of
+    dq_feature_coverage, macros/quality/feature_coverage.sql) is inactive: it matches nobody, and
+    rule_segment_members_status and segment_definitions say which column and why. So a percentile
+    threshold over a constant column (sessions_90d = 0 for everyone without web events, where
+    `>= p75` would hold for everyone) never puts the whole population in a segment.
 
     Every problem (unknown column or operator, missing name, empty condition list, between
     without two values, a string that is not a number on a numeric column, ...) stops the build
@@ -103,7 +112,8 @@
 
 {#-
     compile_segment_rules(rules, columns) -> {
-        'rules': [{name, description, priority, exclusive_group, group_key, order, sql, reason_sql, definition}],
+        'rules': [{name, description, priority, exclusive_group, group_key, order, sql, reason_sql, definition,
+                   columns (the columns the conditions use, sorted)}],
         'thresholds': [{alias, column, fraction, label}]
     }
     sql is the boolean condition over the CTEs `population` and `thresholds`; reason_sql a text
@@ -170,6 +180,7 @@
                 'sql': compiled['sql'],
                 'reason_sql': compiled['reason'],
                 'definition': compiled['text'],
+                'columns': _segment_rule_used_columns(conditions) | unique | sort | list,
             }) %}
         {% endif %}
     {% endfor %}
@@ -177,6 +188,33 @@
         {% do out['thresholds'].append(thresholds[alias]) %}
     {% endfor %}
     {{ return(out) }}
+{% endmacro %}
+
+
+{#- The columns (lower case) of every leaf under a list of conditions (called after the rule
+    compiled, so the structure is known to be valid). -#}
+{% macro _segment_rule_used_columns(conditions) %}
+    {% set found = [] %}
+    {% for condition in conditions %}
+        {% if 'column' in condition %}
+            {% do found.append(condition['column'] | lower) %}
+        {% else %}
+            {% for key in ['and', 'or', 'not'] if key in condition %}
+                {% set members = condition[key] %}
+                {% set members = members if (members is iterable and members is not string and members is not mapping) else [members] %}
+                {% do found.extend(_segment_rule_used_columns(members)) %}
+            {% endfor %}
+        {% endif %}
+    {% endfor %}
+    {{ return(found) }}
+{% endmacro %}
+
+
+{#- The columns used by the enabled rules of a compile_segment_rules result, sorted. -#}
+{% macro segment_rules_used_columns(compiled) %}
+    {% set found = [] %}
+    {% for rule in compiled['rules'] %}{% do found.extend(rule['columns']) %}{% endfor %}
+    {{ return(found | unique | sort | list) }}
 {% endmacro %}
 
 
@@ -289,6 +327,13 @@
         {% endif %}
         {% set v = _segment_rule_value(value, column, kind, where, thresholds, true) %}
         {% set sql = col_sql ~ ' ' ~ op ~ ' ' ~ v['sql'] %}
+        {% if v.get('percentile') is not none and op in ['>=', '<='] and 0 < v['percentile'] < 100 %}
+            {#- ties at the extreme: when p75 equals the column's minimum (most people at 0),
+                `>= p75` would hold for everyone; it then means "above the minimum" -#}
+            {% set bound = _segment_rule_value('p0' if op == '>=' else 'p100', column, kind, where, thresholds, true) %}
+            {% set strict = ' > ' if op == '>=' else ' < ' %}
+            {% set sql = '(' ~ sql ~ ' and (' ~ col_sql ~ strict ~ v['sql'] ~ ' or ' ~ v['sql'] ~ strict ~ bound['sql'] ~ '))' %}
+        {% endif %}
         {% set text = column ~ ' ' ~ op ~ ' ' ~ v['label'] %}
         {% set reason_parts = ["'" ~ column ~ " '", _segment_rule_value_text(col_sql, kind), "' " ~ op ~ " '", v['text']] %}
     {% elif arity == 'range' %}
@@ -350,7 +395,7 @@
             {% set alias = 'threshold__' ~ column ~ '__' ~ tag %}
             {% do thresholds.update({alias: {'alias': alias, 'column': column, 'fraction': p / 100.0, 'label': 'p' ~ pct.group(1)}}) %}
             {% set text = dbt.concat(["'p" ~ pct.group(1) ~ " ('", "cast(round(cast(thresholds." ~ alias ~ " as " ~ type_double() ~ "), 2) as " ~ dbt.type_string() ~ ")", "')'"]) %}
-            {{ return({'sql': 'thresholds.' ~ alias, 'label': 'p' ~ pct.group(1), 'text': text}) }}
+            {{ return({'sql': 'thresholds.' ~ alias, 'label': 'p' ~ pct.group(1), 'text': text, 'percentile': p}) }}
         {% endif %}
         {% if numeric %}
             {% if not modules.re.match('^\s*-?\d+(\.\d+)?\s*$', value) %}

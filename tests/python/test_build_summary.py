@@ -150,3 +150,28 @@ def test_summary_command_after_a_build(demo_build, capsys, monkeypatch):
     assert any(line.startswith("  dbt         dbt build ok") for line in lines)
     (exports_line,) = [line for line in lines if line.startswith("  exports")]
     assert "manifest.csv  (ad_audiences" in exports_line and "crm_email" in exports_line
+
+
+def test_coverage_text_lists_left_out_columns_and_inactive_rules(tmp_path):
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    assert build_summary.coverage_text(db) == ""  # no warehouse: nothing to say
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create table dq_feature_coverage as select * from (values "
+        "('order_count', true, null, 1), ('sessions_90d', false, 'no web events', 2), "
+        "('email_open_rate', false, 'no email events', 3), ('sessions_30d', false, 'no web events', 4)"
+        ") as t(column_name, is_informative, reason, column_position)"
+    )
+    con.execute(
+        "create table rule_segment_members_status as select * from (values "
+        "('vip', true, null, 1), ('high_engagement_buyers', false, 'uses columns with no information', 2)"
+        ") as t(segment_name, is_active, inactive_reason, rule_order)"
+    )
+    con.close()
+    text = build_summary.coverage_text(db)
+    assert "left out: sessions_90d, sessions_30d (no web events)" in text
+    assert "left out: email_open_rate (no email events)" in text
+    assert "inactive rule: high_engagement_buyers (uses columns with no information)" in text
+    assert "order_count" not in text and "vip" not in text

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import audience.synth._generate as synth_generate
-from audience.synth import LATENT_TYPES, STEMS, append_day, generate
+from audience.synth import LATENT_TYPES, STEMS, Shape, append_day, generate
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "data_contract.md"
 N = 2000
@@ -415,3 +415,186 @@ def test_rejects_bad_arguments(tmp_path: Path) -> None:
         generate(10, out_dir=tmp_path, mess_rate=1.5)
     with pytest.raises(ValueError):
         generate(0, out_dir=tmp_path)
+
+
+# --- shapes of real exports (synth.Shape / `audience generate --sources ... --cancel-rate ...`) ---
+
+# sha256 of the default output (300 customers, seed 1) as written before shapes existed: the
+# default shape must not change a byte. Update only with a deliberate change of the simulation.
+DEFAULT_300_SEED_1 = {
+    "customers.csv": "eae85da3a40481bb8592c4c579984bb8202379e04d8876abb8f1fce879c5beaa",
+    "orders.csv": "b1158062ba5e7aa4e458f52174d2e664a570c582d6582c52f4a5df457f6cc0bd",
+    "order_items.csv": "ece64eac2ef1a552dacd0dcf2b25d8780809375114e9ff0a5e52eb12770b46be",
+    "web_events.csv": "ec914b31dc8ab858eda2a39d7906163c9be91df8b433cfcb5cb590258840f7eb",
+}
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_default_shape_keeps_the_output_byte_identical(tmp_path: Path) -> None:
+    counts = generate(300, seed=1, out_dir=tmp_path)
+    assert set(counts) == set(STEMS)
+    for name, digest in DEFAULT_300_SEED_1.items():
+        assert _sha(tmp_path / name) == digest, name
+    assert "shape" not in json.loads((tmp_path / "_truth" / "meta.json").read_text())
+    assert not (tmp_path / "_truth" / "reversals.parquet").exists()
+
+
+def test_shape_sources_writes_only_those_files(tmp_path: Path) -> None:
+    full, shaped = tmp_path / "full", tmp_path / "shaped"
+    generate(300, seed=2, out_dir=full)
+    counts = generate(300, seed=2, out_dir=shaped, shape=Shape(sources=("orders", "customers")))
+    assert list(counts) == ["customers", "orders"]
+    assert sorted(p.name for p in shaped.iterdir()) == ["_truth", "customers.csv", "orders.csv"]
+    # the simulation is the same: the files written are the full run's files
+    for name in ("customers.csv", "orders.csv"):
+        assert _sha(shaped / name) == _sha(full / name), name
+    defects = pd.read_parquet(shaped / "_truth" / "defects.parquet")
+    assert set(defects.source) <= {"orders", "customers"}
+    assert len(defects) > 0
+    meta = json.loads((shaped / "_truth" / "meta.json").read_text())
+    assert meta["shape"]["sources"] == ["customers", "orders"]
+    # re-generating the full shape into the folder removes nothing it should keep, and the other
+    # way round a shaped run clears the stale sources of a previous full run
+    generate(300, seed=2, out_dir=full, shape=Shape(sources=("orders",)))
+    assert sorted(p.name for p in full.iterdir()) == ["_truth", "orders.csv"]
+
+
+def test_one_time_share(tmp_path: Path) -> None:
+    default, shaped = tmp_path / "default", tmp_path / "shaped"
+    generate(500, seed=3, out_dir=default, mess_rate=0.0)
+    generate(500, seed=3, out_dir=shaped, mess_rate=0.0, shape=Shape(one_time_share=0.65))
+    before = pd.read_parquet(default / "_truth" / "customers.parquet")
+    truth = pd.read_parquet(shaped / "_truth" / "customers.parquet")
+    persons_before = before.groupby("person_id").n_orders.sum()
+    persons = truth.groupby("person_id").n_orders.sum()
+    assert (persons_before[persons_before > 0] == 1).mean() < 0.5  # the option does the work
+    buyers = persons[persons > 0]
+    assert abs((buyers == 1).mean() - 0.65) < 0.03
+    assert (persons > 0).equals(persons_before > 0)  # nobody loses their first order
+    # the truth agrees with the file: orders per customer_id
+    orders = read(shaped, "orders")
+    per_customer = orders.groupby("customer_id").size()
+    t = truth.set_index("customer_id")
+    assert (per_customer == t.n_orders.reindex(per_customer.index)).all()
+    # buyers cut back to one order dropped out at it (BG/NBD death right after the purchase)
+    cut = truth.person_id.map(persons_before).gt(1) & truth.person_id.map(persons).eq(1) & truth.is_primary
+    assert cut.sum() > 50
+    assert not truth[cut].is_alive_at_end.any()
+    lapsed = truth.latent_type == "lapsed"
+    assert (truth[cut & ~lapsed].death_at == truth[cut & ~lapsed].last_order_at).all()
+
+
+def test_currency_and_mixed_currency(tmp_path: Path) -> None:
+    eur, gbp, mixed = tmp_path / "eur", tmp_path / "gbp", tmp_path / "mixed"
+    generate(300, seed=4, out_dir=eur, mess_rate=0.0)
+    generate(300, seed=4, out_dir=gbp, mess_rate=0.0, shape=Shape(currency="GBP"))
+    generate(300, seed=4, out_dir=mixed, mess_rate=0.0, shape=Shape(currency="GBP", mixed_currency_share=0.2))
+    e, g, m = read(eur, "orders"), read(gbp, "orders"), read(mixed, "orders")
+    assert set(e.currency) == {"EUR"}
+    assert set(g.currency) == {"GBP"}
+    assert g.drop(columns="currency").equals(e.drop(columns="currency"))
+    assert set(m.currency) == {"GBP", "USD"}
+    assert 0.15 < (m.currency == "USD").mean() < 0.25
+    assert m.order_total.equals(g.order_total)
+
+
+def test_cancellations_are_negative_orders(tmp_path: Path) -> None:
+    generate(400, seed=5, out_dir=tmp_path, mess_rate=0.0, shape=Shape(cancel_rate=0.1))
+    orders = read(tmp_path, "orders")
+    items = read(tmp_path, "order_items")
+    rev = pd.read_parquet(tmp_path / "_truth" / "reversals.parquet")
+    assert 0.07 < len(rev) / (len(orders) - len(rev)) < 0.13
+    reversal = orders[orders.order_id.isin(rev.order_id)].set_index("order_id")
+    original = orders.set_index("order_id").loc[rev.original_order_id]
+    assert set(orders.status) == {"completed", "cancelled", "returned"}
+    assert set(orders[~orders.order_id.isin(rev.order_id)].status) == {"completed"}
+    assert set(reversal.status) == {"cancelled", "returned"}
+    r = reversal.loc[rev.order_id]
+    assert (r.order_total.astype(float).to_numpy() == -original.order_total.astype(float).to_numpy()).all()
+    assert (r.customer_id.to_numpy() == original.customer_id.to_numpy()).all()
+    assert (pd.to_datetime(r.ordered_at).to_numpy() >= pd.to_datetime(original.ordered_at).to_numpy()).all()
+    assert (pd.to_datetime(r.ordered_at) <= END).all()
+    assert (r.status.to_numpy() == rev.status.to_numpy()).all()
+    # lines: the order's lines with negated quantities, summing to the negative total
+    lines = items[items.order_id.isin(rev.order_id)]
+    assert (lines.quantity.astype(int) < 0).all()
+    line_sum = (lines.quantity.astype(int) * lines.unit_price.astype(float)).groupby(lines.order_id).sum()
+    np.testing.assert_allclose(line_sum.loc[rev.order_id], r.order_total.astype(float), atol=0.005)
+    # the truth still counts purchases only
+    truth = pd.read_parquet(tmp_path / "_truth" / "customers.parquet")
+    assert truth.n_orders.sum() == len(orders) - len(rev)
+
+
+def test_tiny_shops(tmp_path: Path) -> None:
+    for n in (1, 50):
+        out = tmp_path / str(n)
+        shape = Shape(sources=("orders", "customers"), one_time_share=0.7, currency="GBP", cancel_rate=0.1)
+        counts = generate(n, seed=6, out_dir=out, shape=shape)
+        assert counts["customers"] >= n
+        assert (out / "orders.csv").exists()
+        truth = pd.read_parquet(out / "_truth" / "customers.parquet")
+        assert truth.person_id.nunique() == n
+
+
+def test_append_day_keeps_the_shape(tmp_path: Path) -> None:
+    shape = Shape(sources=("orders", "customers"), currency="GBP", cancel_rate=0.1, drop_columns=("channel",))
+    generate(300, seed=7, out_dir=tmp_path, shape=shape)
+    counts = append_day(tmp_path, seed=1, n_active=20)
+    assert set(counts) == {"orders"}
+    assert not (tmp_path / "web_events").exists()
+    batch = pd.read_csv(next((tmp_path / "orders").iterdir()), dtype=str)
+    assert len(batch) > 0
+    assert set(batch.currency) == {"GBP"}
+    assert set(batch.status) == {"completed"}
+    assert "channel" not in batch.columns
+
+
+def test_shape_rejects_bad_arguments(tmp_path: Path) -> None:
+    for bad in (
+        {"sources": ("web_events",)},
+        {"sources": ("orders", "invoices")},
+        {"one_time_share": 1.5},
+        {"currency": "pounds"},
+        {"mixed_currency_share": 1.0},
+        {"cancel_rate": -0.1},
+    ):
+        with pytest.raises(ValueError):
+            Shape(**bad)
+    from audience.cli import main
+
+    assert main(["generate", "--customers", "5", "--out", str(tmp_path), "--sources", "orders,invoices"]) == 2
+    assert not (tmp_path / "orders.csv").exists()
+
+
+def test_drop_columns_leaves_optional_columns_out(tmp_path: Path) -> None:
+    full, shaped = tmp_path / "full", tmp_path / "shaped"
+    generate(300, seed=8, out_dir=full, mess_rate=0.05)
+    generate(
+        300, seed=8, out_dir=shaped, mess_rate=0.05, shape=Shape(drop_columns=("discount_amount", "channel"))
+    )
+    orders = read(shaped, "orders")
+    assert list(orders.columns) == [
+        "order_id",
+        "customer_id",
+        "ordered_at",
+        "order_total",
+        "currency",
+        "status",
+    ]
+    assert orders.equals(read(full, "orders").drop(columns=["channel", "discount_amount"]))
+    # consent_events requires channel: it keeps it
+    assert "channel" in read(shaped, "consent_events").columns
+    # the defect log names no dropped column, and keeps every other defect
+    before = pd.read_parquet(full / "_truth" / "defects.parquet")
+    after = pd.read_parquet(shaped / "_truth" / "defects.parquet")
+    dropped = (before.source == "orders") & before.column.isin(["discount_amount", "channel"])
+    assert dropped.sum() > 0
+    assert len(after) == len(before) - dropped.sum()
+    assert not ((after.source == "orders") & after.column.isin(["discount_amount", "channel"])).any()
+    with pytest.raises(ValueError):
+        Shape(drop_columns=("order_total",))

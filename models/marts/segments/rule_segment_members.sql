@@ -5,11 +5,16 @@
     once over the whole population, each rule becomes one select, and within an exclusive group
     a person keeps only the matching rule with the lowest priority number (ties: the rule listed
     first).
+
+    A rule that uses a column with no information in this data (feature_uninformative_reason,
+    the definition of dq_feature_coverage) is inactive and matches nobody;
+    rule_segment_members_status says why.
 -#}
 {%- set population_model = 'int_segment_rule_population' -%}
 {%- set rules = get_segment_rules() -%}
 {%- set compiled = compile_segment_rules(rules, segment_rule_columns(ref(population_model), population_model))
     if execute else {'rules': [], 'thresholds': []} -%}
+{%- set used_columns = segment_rules_used_columns(compiled) -%}
 with
 
 population as (
@@ -23,6 +28,19 @@ thresholds as (
         {% endfor -%}
         count(*) as population_size
     from population
+),
+
+{{ feature_values_ctes('population', used_columns) }}
+
+{#- the columns the rules use that carry no information in this population -#}
+uninformative_columns as (
+    {% if used_columns -%}
+    select column_name
+    from ({{ feature_stats_select(used_columns) }}) as column_stats
+    where {{ feature_uninformative_reason() }} is not null
+    {%- else -%}
+    select cast(null as {{ dbt.type_string() }}) as column_name where 1 = 0
+    {%- endif %}
 ),
 
 matches as (
@@ -42,6 +60,10 @@ matches as (
     from population
     cross join thresholds
     where {{ rule['sql'] }}
+        and not exists (
+            select 1 from uninformative_columns
+            where uninformative_columns.column_name in ('{{ rule["columns"] | join("', '") }}')
+        )
     {{ 'union all' if not loop.last }}
     {% else %}
     {#- no enabled rule: an empty relation of the same shape -#}

@@ -2,7 +2,9 @@
     What each segment means: one row per segment of segment_membership's four kinds. Rule
     definitions are compiled from the rule config (the same compiler as rule_segment_members),
     trigger definitions are spelled out with the current `trigger_*` vars, cluster and
-    predictive segments point to the models that define them.
+    predictive segments point to the models that define them. A rule that is inactive in this
+    build (rule_segment_members_status: it uses a column with no information in this data) says
+    so in is_active and inactive_reason.
 -#}
 -- depends_on: {{ ref('int_segment_rule_population') }}
 {{ config(tags=['realtime', 'segments']) }}
@@ -31,6 +33,10 @@ membership as (
 
 personas as (
     select * from {{ ref('segment_personas') }}
+),
+
+rule_status as (
+    select * from {{ ref('rule_segment_members_status') }}
 ),
 
 declared as (
@@ -87,11 +93,16 @@ unioned as (
 
 final as (
     select
-        cast(segment_type as {{ text_type }}) as segment_type,
-        cast(segment_name as {{ text_type }}) as segment_name,
-        cast(description as {{ text_type }}) as description,
-        cast(definition as {{ text_type }}) as definition
+        cast(unioned.segment_type as {{ text_type }}) as segment_type,
+        cast(unioned.segment_name as {{ text_type }}) as segment_name,
+        cast(unioned.description as {{ text_type }}) as description,
+        cast(unioned.definition as {{ text_type }}) as definition,
+        coalesce(rule_status.is_active, true) as is_active,
+        cast(rule_status.inactive_reason as {{ text_type }}) as inactive_reason
     from unioned
+    left join rule_status
+        on unioned.segment_type = 'rule'
+        and unioned.segment_name = rule_status.segment_name
 )
 
 select * from final
