@@ -29,7 +29,7 @@ import re
 import shutil
 import tempfile
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 try:  # the plugin base class only exists where dbt-duckdb is installed
@@ -47,6 +47,7 @@ CHUNK = 1 << 20
 TEMP_PREFIX = "audience_landing_"
 # bytes Windows-1252 leaves undefined: a file holding one is read as Latin-1 instead
 CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+VALID_NON_ASCII = re.compile("[^\x00-\x7f\ufffd\ufeff]")
 SEP_LINE = re.compile(r'^"?sep=(.)"?[ \t]*\r?\n?$', re.IGNORECASE)
 
 
@@ -113,13 +114,14 @@ def scan_source(folder: str, stem: str) -> dict:
     for name, group in sorted(by_name.items()):
         if len(group) > 1:
             problems.append(
-                "the files " + " and ".join(sorted(group)) + f" hold the same data set ({Path(name).name}) in "
-                "different formats or compressions; keep exactly one of them"
+                f"the files {' and '.join(sorted(group))} hold the same data set ({Path(name).name})"
+                " in different formats or compressions; keep exactly one of them"
             )
 
     for path in sorted(paths, key=natural_key):
         if os.path.islink(path) and not os.path.exists(path):
-            problems.append(f"{path} is a broken symbolic link (its target {os.readlink(path)} does not exist)")
+            target = os.readlink(path)
+            problems.append(f"{path} is a broken symbolic link (its target {target} does not exist)")
             continue
         if not os.path.isfile(path):
             problems.append(f"{path} is not a regular file")
@@ -130,7 +132,7 @@ def scan_source(folder: str, stem: str) -> dict:
         except OSError as exc:
             problems.append(f"{path} cannot be read ({exc.strerror or exc})")
             continue
-        modified = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         files.append({"path": path, "size": stat.st_size, "modified_at": modified, "checksum": checksum})
     return {"files": files, "problems": problems}
 
@@ -161,27 +163,21 @@ def _detect_encoding(path: str) -> tuple[str, str | None]:
             return ("utf-16-le" if odd > even else "utf-16-be"), None
         else:
             encoding = "utf-8"
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+        # U+FFFD marks an invalid byte; any other non-ASCII character is valid multi-byte UTF-8
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         invalid = False
         multibyte = False
         undefined_1252 = False
         block = head
         while block:
-            if not invalid:
-                try:
-                    text = decoder.decode(block)
-                    if not multibyte and not text.isascii():
-                        multibyte = any(ord(c) > 127 and c != "\ufeff" for c in text)
-                except UnicodeDecodeError:
-                    invalid = True
+            text = decoder.decode(block)
+            if not text.isascii():
+                invalid = invalid or "\ufffd" in text
+                multibyte = multibyte or VALID_NON_ASCII.search(text) is not None
             if not undefined_1252 and not block.isascii():
                 undefined_1252 = any(b in CP1252_UNDEFINED for b in block)
             block = fh.read(CHUNK)
-        if not invalid:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                invalid = True
+        invalid = invalid or "\ufffd" in decoder.decode(b"", final=True)
     if not invalid or multibyte:
         return encoding, None
     return ("latin-1" if undefined_1252 else "cp1252"), None
