@@ -92,7 +92,9 @@ def text_build(tmp_path_factory) -> DbtRun:
 def test_windows_1252_customers_read_with_their_characters(text_build):
     rows = text_build.query("select customer_id, first_name from int_customers_deduplicated order by 1")
     assert rows == [("C1", "Zoë"), ("C2", "O’Brien"), ("C3", "Cem"), ("C4", "Dora €")]
-    encodings = dict(text_build.query("select regexp_extract(file_path, '[^/]+$'), encoding from raw._audience_files"))
+    encodings = dict(
+        text_build.query("select regexp_extract(file_path, '[^/]+$'), encoding from raw._audience_files")
+    )
     assert encodings["customers.csv"] == "cp1252"
     assert encodings["email_events.csv"] == "utf-16"
 
@@ -100,9 +102,9 @@ def test_windows_1252_customers_read_with_their_characters(text_build):
 def test_renamed_headers_are_read_and_reported(text_build):
     emails = dict(text_build.query("select customer_id, email from int_customers_deduplicated"))
     assert emails["C4"] == "dora@example.org"  # E-mail read as email
-    notes = text_build.query(
-        "select header_notes from dq_raw_files where file_path like '%/customers.csv'"
-    )[0][0]
+    notes = text_build.query("select header_notes from dq_raw_files where file_path like '%/customers.csv'")[
+        0
+    ][0]
     assert 'read column "customerID" as customer_id' in notes and 'read column "E-mail" as email' in notes
     assert "Raw file" in text_build.output and 'read column "E-mail" as email' in text_build.output
 
@@ -132,16 +134,18 @@ def test_ids_lose_invisible_characters_everywhere(text_build):
     orders = dict(text_build.query("select order_id, customer_id from int_orders_deduplicated"))
     assert orders == {"O1": "C1", "O2": "C2", "O3": "C4", "O4": "C3", "B1": "C1"}
     # every order found its customer, and the email event its customer
-    assert text_build.query(
-        "select count(*) from dq_quarantine where reason_code = 'unknown_customer'"
-    ) == [(0,)]
+    assert text_build.query("select count(*) from dq_quarantine where reason_code = 'unknown_customer'") == [
+        (0,)
+    ]
     assert text_build.query(
         "select customer_id from int_email_events_validated where email_event_id = 'E1'"
     ) == [("C2",)]
 
 
 def test_batches_in_natural_order_latest_wins(text_build):
-    assert text_build.query("select order_total from int_orders_deduplicated where order_id = 'B1'") == [(10,)]
+    assert text_build.query("select order_total from int_orders_deduplicated where order_id = 'B1'") == [
+        (10,)
+    ]
 
 
 def test_excel_sep_line_is_honoured(text_build):
@@ -152,7 +156,9 @@ def test_excel_sep_line_is_honoured(text_build):
 def test_reconciliation_holds(text_build):
     rows = text_build.df("select * from dq_reconciliation").set_index("source")
     assert (rows["unaccounted_rows"] == 0).all(), rows
-    assert text_build.query("select count(*) from dq_quarantine where reason_code = 'unparseable_line'") == [(0,)]
+    assert text_build.query("select count(*) from dq_quarantine where reason_code = 'unparseable_line'") == [
+        (0,)
+    ]
 
 
 # ------------------------------------------------------------------------------------------
@@ -181,7 +187,9 @@ def test_truncated_gzip_stops_the_build_and_lands_nothing_of_it(tmp_path, raw):
     write(raw / "orders" / "day1.csv.gz", data[: len(data) // 2])
     run = land(tmp_path, raw)
     assert run.returncode != 0
-    assert f"Raw file {raw}/orders/day1.csv.gz (source shop.orders) is a corrupt or truncated gzip" in run.output
+    assert (
+        f"Raw file {raw}/orders/day1.csv.gz (source shop.orders) is a corrupt or truncated gzip" in run.output
+    )
     assert "Traceback" not in run.output
 
 
