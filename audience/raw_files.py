@@ -141,8 +141,8 @@ def _open_bytes(path: str):
     return gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
 
 
-def _detect_encoding(path: str) -> tuple[str, str | None]:
-    """Read the whole (decompressed) file once: its encoding, or a problem.
+def _detect_encoding(path: str) -> str:
+    """Read the whole (decompressed) file once and return its encoding.
 
     UTF-8 (with or without BOM) and UTF-16 (BOM, or the NUL pattern of ASCII text in UTF-16)
     are taken as they are. A file that is not valid UTF-8 and holds no valid multi-byte UTF-8
@@ -154,13 +154,13 @@ def _detect_encoding(path: str) -> tuple[str, str | None]:
         head = fh.read(4096)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             fh.read()  # reads to the end: a truncated gzip raises here
-            return "utf-16", None
+            return "utf-16"
         if head.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
         elif len(head) >= 4 and head.count(0) * 3 >= len(head):
             fh.read()
             even, odd = head[0::2].count(0), head[1::2].count(0)
-            return ("utf-16-le" if odd > even else "utf-16-be"), None
+            return "utf-16-le" if odd > even else "utf-16-be"
         else:
             encoding = "utf-8"
         # U+FFFD marks an invalid byte; any other non-ASCII character is valid multi-byte UTF-8
@@ -179,8 +179,8 @@ def _detect_encoding(path: str) -> tuple[str, str | None]:
             block = fh.read(CHUNK)
         invalid = invalid or "\ufffd" in decoder.decode(b"", final=True)
     if not invalid or multibyte:
-        return encoding, None
-    return ("latin-1" if undefined_1252 else "cp1252"), None
+        return encoding
+    return "latin-1" if undefined_1252 else "cp1252"
 
 
 def _first_line(path: str, encoding: str) -> str:
@@ -205,7 +205,7 @@ def prepare_file(path: str) -> dict:
                 result["problem"] = "is not a complete Parquet file (truncated or corrupt: no PAR1 footer)"
             result["encoding"] = None
             return result
-        encoding, problem = _detect_encoding(path)
+        encoding = _detect_encoding(path)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         result["problem"] = f"is a corrupt or truncated gzip file ({exc}); none of its rows were landed"
         return result
@@ -213,15 +213,11 @@ def prepare_file(path: str) -> dict:
         result["problem"] = f"cannot be read ({exc.strerror or exc})"
         return result
     result["encoding"] = encoding
-    if problem:
-        result["problem"] = problem
-        return result
-
-    sep = SEP_LINE.match(_first_line(path, encoding if encoding != "utf-8" else "utf-8"))
+    sep = SEP_LINE.match(_first_line(path, encoding))
     if sep:
         result["delimiter"] = sep.group(1)
         result["skip"] = 1
-    if encoding not in ("utf-8", "utf-8-sig") or lower.endswith(".gz") and sep:
+    if encoding not in ("utf-8", "utf-8-sig"):
         result["read_path"] = _transcode(path, encoding, drop_first_line=bool(sep))
         result["skip"] = 0
     return result
