@@ -117,7 +117,8 @@ def test_nothing_to_export_leaves_no_placeholder(export_build):
     b = export_build
     run = run_dbt_ok(
         "exports with no segment type",
-        ["run", "--select", *EXPORT_MODELS, "--vars", "{export_segment_types: []}"],
+        ["run", "--select", "int_activation_crm_email", "int_activation_ad_audiences", *EXPORT_MODELS]
+        + ["--vars", "{export_segment_types: []}"],
         b.raw,
         b.work / "a.duckdb",
         b.work,
