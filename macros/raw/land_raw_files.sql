@@ -282,8 +282,23 @@
                 {% for m in matches %}{% do unmatched.remove(m) %}{% endfor %}
             {% endif %}
         {% endfor %}
+        {#- an unread header that looks like a missing column (one name contains the other, as
+            `Email Address` and email, or they share most of a prefix of 5+ characters, as
+            `Customer Number` and customer_id) is named with that column as a suggestion; it is
+            not read, as it may hold something else -#}
         {% set ignored = [] %}
-        {% for key in unmatched %}{% do ignored.append('"' ~ found[key] ~ '"') %}{% endfor %}
+        {% set suggested = {} %}
+        {% for key in unmatched %}
+            {% set hints = [] %}
+            {% for c in declared if c not in found %}
+                {% if _header_looks_like(key, c) %}
+                    {% do hints.append(c) %}
+                    {% do suggested.update({c: found[key]}) %}
+                {% endif %}
+            {% endfor %}
+            {% do ignored.append('"' ~ found[key] ~ '"' ~ (' (if it holds ' ~ hints | join(' or ')
+                ~ ', rename it to that)' if hints | length > 0 else '')) %}
+        {% endfor %}
         {% if ignored | length > 0 %}
             {% do notes.append('not read (no such column in the contract): ' ~ ignored | join(', ')) %}
         {% endif %}
@@ -292,6 +307,7 @@
         {% endfor %}
     {% endif %}
 
+    {% if f[1] == 0 %}{% set suggested = {} %}{% endif %}
     {% set missing = [] %}
     {% for c in required if c not in found %}{% do missing.append(c) %}{% endfor %}
     {% if f[1] != 0 and missing | length > 0 %}
@@ -304,6 +320,7 @@
             ~ missing | join(', ') ~ ". Columns found: " ~ (found.values() | unique | join(', '))
             ~ (". The header is still quoted: the CSV quoting could not be parsed, look for an"
                ~ " unterminated quote in the file" if quoted | length > 0 else "")
+            ~ _missing_column_hints(missing, suggested)
             ~ ". See docs/data_contract.md."
         ) %}
     {% endif %}
@@ -364,4 +381,25 @@
 {#- _header_squash(name): a header name without case, blanks, '-', '_', '.' and '/' -#}
 {% macro _header_squash(name) %}
     {{- return(name | lower | replace(' ', '') | replace('-', '') | replace('_', '') | replace('.', '') | replace('/', '')) -}}
+{% endmacro %}
+
+
+{#- _header_looks_like(header_key, column): one squashed name contains the other (3+ characters),
+    or they share a prefix of 5+ characters covering 60% of the shorter one -#}
+{% macro _header_looks_like(header_key, column) %}
+    {% set h, d = _header_squash(header_key), _header_squash(column) %}
+    {% if h | length >= 3 and (d in h or h in d) %}{{ return(true) }}{% endif %}
+    {% set ns = namespace(prefix=0, going=true) %}
+    {% for i in range([h | length, d | length] | min) %}
+        {% if ns.going and h[i] == d[i] %}{% set ns.prefix = ns.prefix + 1 %}{% else %}{% set ns.going = false %}{% endif %}
+    {% endfor %}
+    {{ return(ns.prefix >= 5 and ns.prefix * 10 >= 6 * ([h | length, d | length] | min)) }}
+{% endmacro %}
+
+
+{#- _missing_column_hints(missing, suggested): `. Did you mean "Customer Number" for customer_id?` -#}
+{% macro _missing_column_hints(missing, suggested) %}
+    {% set parts = [] %}
+    {% for c in missing if c in suggested %}{% do parts.append('"' ~ suggested[c] ~ '" for ' ~ c) %}{% endfor %}
+    {{ return('. Did you mean ' ~ parts | join(', ') ~ '? Rename the column in the file' if parts | length > 0 else '') }}
 {% endmacro %}

@@ -223,3 +223,18 @@ def test_edit_with_same_size_and_time_is_relanded(tmp_path, raw):
         assert con.execute("select order_total from raw.orders").fetchall() == [("99",)]
     finally:
         con.close()
+
+
+def test_header_like_a_missing_column_is_suggested_not_read(tmp_path, raw):
+    write(
+        raw / "orders.csv",
+        "order_id,Customer Number,ordered_at,order_total,Discount\nO1,C1,2024-01-01,5,1\n",
+    )
+    run = land(tmp_path, raw)
+    assert run.returncode != 0
+    assert (
+        f"Raw file {raw}/orders.csv (source shop.orders) is missing required column(s) customer_id"
+        in run.output
+    )
+    assert 'Did you mean "Customer Number" for customer_id?' in run.output
+    assert '"Discount" (if it holds discount_amount, rename it to that)' in run.output
