@@ -34,9 +34,10 @@
     before a file is read, a corrupt or truncated gzip or Parquet file stops the build (nothing
     of it is landed), a file in Windows-1252, Latin-1 or UTF-16 is read through a UTF-8 copy,
     and Excel's `sep=` first line sets the delimiter. A header that matches no declared column
-    but equals one once case, blanks, `-`, `_` and `.` are ignored (`E-mail`, `customerID`) is
-    read as that column when exactly one header does so; it is logged as a warning and recorded
-    in the ledger (`header_notes`, shown in dq_raw_files), as are the columns left unread.
+    but equals one once case, blanks, `-`, `_`, `.` and `/` are ignored (`E-mail`, `customerID`)
+    is read as that column when exactly one header does so; it is logged as a warning and
+    recorded in the ledger (`header_notes`, shown in dq_raw_files), as are the columns left
+    unread, each with the missing column it looks like, if any, as a suggestion.
     On other adapters the hook does nothing: the sources are tables loaded by your EL tool.
 -#}
 
