@@ -103,18 +103,25 @@ def bi_file_line(bi_path: str | Path) -> str:
     return f"{path}  ({n_tables} tables, published {when}, publish {str(publish_id)[:8]}; open it read-only)"
 
 
+EXPORT_DESTINATIONS = ("ad_audiences", "crm_email")
+
+
 def exports_line(export_dir: str | Path) -> str:
+    """Files and rows per destination from manifest.csv; a destination with nothing to export
+    reads "0 files / 0 rows". Rows without a file path (the all-null row older builds wrote for
+    an empty manifest) are no files."""
     manifest = Path(export_dir) / "manifest.csv"
     if not manifest.exists():
         return f"{export_dir}  (no manifest.csv yet)"
     with open(manifest, newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = [r for r in csv.DictReader(fh) if r.get("destination") and r.get("file_path", "-")]
     files = Counter(r["destination"] for r in rows)
-    people = {r["destination"]: 0 for r in rows}
+    people = Counter()
     for r in rows:
         people[r["destination"]] += int(r["row_count"] or 0)
-    parts = [f"{dest} {files[dest]} files / {people[dest]:,} rows" for dest in sorted(files)]
-    return f"{manifest}  ({'; '.join(parts) or 'no files'})"
+    destinations = sorted(set(EXPORT_DESTINATIONS) | set(files))
+    parts = [f"{dest} {files[dest]} files / {people[dest]:,} rows" for dest in destinations]
+    return f"{manifest}  ({'; '.join(parts)})"
 
 
 def locations_text(

@@ -7,14 +7,16 @@
     1. COPY the model's query straight to `location`, one folder per value of `partition_by`
        (`<location>/<partition_by>=<value>/members_<i>.<format>`, the partition column kept in
        the file; old files replaced). The rows are sorted by `order_by` first, so a build writes
-       the same file content from the same rows.
-    2. A query returning no rows writes one all-null row instead (folder
-       `<partition_by>=__HIVE_DEFAULT_PARTITION__`), as dbt-duckdb's `external` materialization
-       does: the old files are replaced, readers of the glob find a file, and export_manifest
-       skips that folder.
-    3. The model's relation is a view over the written files (the null row filtered out), with
-       the query's own column types (CSV is read with them, not sniffed), so tests and
-       export_manifest read what was written.
+       the same file content from the same rows. CSV files are comma-separated with a header; a
+       value holding a comma, a double quote or a line break is written in double quotes with
+       its quotes doubled (RFC 4180), so every value reads back as written with a CSV parser.
+    2. A query returning no rows writes no file: the COPY with `overwrite` removes the old
+       files and nothing stands in for the missing rows, so neither a reader of the folder nor
+       export_manifest finds a placeholder to count.
+    3. The model's relation is a view over the written files, with the query's own column types
+       (CSV is read with them and with the dialect it was written in, not sniffed), so tests and
+       export_manifest read what was written; with no file it is an empty view of the same
+       columns.
 
     issue 7 (docs/benchmarks.md "The realtime tail and history scans (round 6)"): dbt-duckdb's
     `external` materialization first copies the query into a staging table, counts it, and only
@@ -35,7 +37,7 @@
     {%- set write_options -%}
         format {{ file_format }}, partition_by ({{ partition_by }}), overwrite true,
         filename_pattern 'members_{i}', write_partition_columns true
-        {%- if file_format == 'csv' %}, header true{% endif %}
+        {%- if file_format == 'csv' %}, header true, delim ',', quote '"', escape '"'{% endif %}
     {%- endset -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
@@ -50,25 +52,20 @@
         ) to '{{ location_sql }}' ({{ write_options }})
     {%- endcall %}
     {%- set written = load_result('write_files').table.columns[0].values()[0] -%}
-    {%- if written == 0 %}
-        {% call statement('write_placeholder') -%}
-            copy (
-                select export_rows.*
-                from (select 1 as one) as one
-                left join (
-                    {{ sql }}
-                ) as export_rows
-                    on false
-            ) to '{{ location_sql }}' ({{ write_options }})
-        {%- endcall %}
-    {%- endif %}
 
     {%- set glob = location_sql ~ '/*/*.' ~ file_format -%}
-    {%- if file_format == 'csv' -%}
-        {#- the file columns and their types, from the query itself (Parquet files carry theirs) -#}
-        {%- set columns = get_column_schema_from_query(sql) -%}
+    {#- the file columns and their types, from the query itself (Parquet files carry theirs) -#}
+    {%- set columns = get_column_schema_from_query(sql) -%}
+    {%- if written == 0 -%}
+        {%- set empty_columns = [] -%}
+        {%- for column in columns -%}
+            {%- do empty_columns.append('cast(null as ' ~ column.data_type ~ ') as ' ~ adapter.quote(column.name)) -%}
+        {%- endfor -%}
+        {%- set reader = '(select ' ~ empty_columns | join(', ') ~ ' where false) as no_rows' -%}
+    {%- elif file_format == 'csv' -%}
         {%- set reader -%}
-            read_csv('{{ glob }}', header = true, hive_partitioning = false, auto_detect = false, columns = {
+            read_csv('{{ glob }}', header = true, delim = ',', quote = '"', escape = '"',
+                hive_partitioning = false, auto_detect = false, columns = {
                 {%- for column in columns %}
                 '{{ column.name | replace("'", "''") }}': '{{ column.data_type }}'{{ ',' if not loop.last }}
                 {%- endfor %}
@@ -84,9 +81,6 @@
     {% call statement('main') -%}
         create or replace view {{ target_relation }} as
         select * from {{ reader }}
-        {%- if written == 0 %}
-        where false
-        {%- endif %}
     {%- endcall %}
 
     {{ run_hooks(post_hooks, inside_transaction=True) }}

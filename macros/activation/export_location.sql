@@ -56,7 +56,7 @@
     {%- if types | length == 0 -%}
         1 = 0
     {%- else -%}
-        {{ column }} in ({% for t in types %}'{{ t }}'{{ ', ' if not loop.last }}{% endfor %})
+        {{ column }} in ({% for t in types %}{{ sql_string(t) }}{{ ', ' if not loop.last }}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
 
@@ -89,3 +89,25 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+
+{#-
+    export_files_exist(glob): whether any file matches `glob` now (DuckDB's glob()); false
+    while dbt parses. export_manifest reads a destination's files only when there are some.
+-#}
+{% macro export_files_exist(glob) %}
+    {% if not execute %}{{ return(false) }}{% endif %}
+    {% set n = run_query('select count(*) from glob(' ~ sql_string(glob) ~ ')').columns[0].values()[0] %}
+    {{ return(n > 0) }}
+{% endmacro %}
+
+
+{#-
+    write_csv_file(relation, path): a statement that writes `relation` to the CSV file `path`
+    with a header (a header only when it has no rows), comma-separated, values with a comma,
+    quote or line break in double quotes with quotes doubled. Used as a post-hook.
+-#}
+{% macro write_csv_file(relation, path) %}
+    {{ return("copy (select * from " ~ relation ~ ") to " ~ sql_string(path)
+        ~ " (format csv, header true, delim ',', quote '\"', escape '\"')") }}
+{% endmacro %}

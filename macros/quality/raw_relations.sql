@@ -53,6 +53,9 @@
                 cast(file_size as {{ dbt.type_bigint() }}) as file_size,
                 cast(rows_loaded as {{ dbt.type_bigint() }}) as rows_loaded,
                 cast(rows_rejected as {{ dbt.type_bigint() }}) as rows_rejected,
+                checksum,
+                encoding,
+                header_notes,
                 loaded_at
             from {{ relation }}
         )
@@ -64,6 +67,9 @@
                 cast(null as {{ dbt.type_bigint() }}) as file_size,
                 cast(null as {{ dbt.type_bigint() }}) as rows_loaded,
                 cast(null as {{ dbt.type_bigint() }}) as rows_rejected,
+                cast(null as {{ dbt.type_string() }}) as checksum,
+                cast(null as {{ dbt.type_string() }}) as encoding,
+                cast(null as {{ dbt.type_string() }}) as header_notes,
                 cast(null as {{ api.Column.translate_type('timestamp') }}) as loaded_at
             where 1 = 0
         )

@@ -1,7 +1,7 @@
 {#-
     latest_version_ctes(source_cte, key, columns): CTEs that keep one row per `key` of the CTE
-    `source_cte` (rows with a null key all pass through), the latest landed version (highest
-    _source_file, then _source_row), and end in a CTE `latest_versions` with the given columns.
+    `source_cte` (rows with a null key all pass through), the latest landed version (last file in
+    natural order, then highest _source_row), and end in a CTE `latest_versions` with the given columns.
 
     Only the keys that occur more than once (about 2 % in practice)
     go through row_number(); the others pass straight through. The result is the same as ranking
@@ -15,11 +15,11 @@
         {{ latest_version_ctes('web_events', 'event_id', ['event_id', ...]) }},
 -#}
 {#- latest_landed_order(relation): the order whose first row is a key's latest landed version
-    (highest _source_file, then _source_row). The one definition of "latest version wins" used by
-    every int_*_deduplicated model and by dq_duplicates to name the kept row. -#}
+    (last file in natural order, macros/raw/natural_file_order.sql, then highest _source_row).
+    The one definition of "latest version wins" used by every int_*_deduplicated model and by dq_duplicates to name the kept row. -#}
 {% macro latest_landed_order(relation=none) %}
     {%- set prefix = (relation ~ '.') if relation else '' -%}
-    {{- return(prefix ~ '_source_file desc, ' ~ prefix ~ '_source_row desc') -}}
+    {{- return(natural_file_order(prefix ~ '_source_file') ~ ' desc, ' ~ prefix ~ '_source_row desc') -}}
 {% endmacro %}
 
 
@@ -348,7 +348,7 @@ latest_versions as (
             from {{ candidates }} as fresh
             where fresh.{{ key }} = kept.{{ key }}
                 and (
-                    fresh._source_file > kept._source_file
+                    {{ natural_file_order('fresh._source_file') }} > {{ natural_file_order('kept._source_file') }}
                     or (fresh._source_file = kept._source_file and fresh._source_row > kept._source_row)
                 )
         )

@@ -5,6 +5,8 @@
       no_data_rows        a header (or nothing parseable) but no data row and no rejected line
       has_rejected_lines  some lines could not be parsed (they are in dq_quarantine)
       ok                  otherwise
+    with the encoding the file was read in and the landing's notes on its header (a column read
+    under a declared name it was spelled differently from, columns left unread).
 -#}
 with
 
@@ -25,6 +27,9 @@ final as (
             when rows_rejected > 0 then 'has_rejected_lines'
             else 'ok'
         end as file_status,
+        encoding,
+        header_notes,
+        checksum,
         loaded_at
     from ledger
 )

@@ -87,11 +87,19 @@ def make_bad_folder(raw: Path) -> None:
         + "B_WIDE,C1,2024-06-01,10,EUR,completed,web,0,surplus,columns\n"
         + 'B_QUOTE,C1,2024-06-01,"10,EUR,completed,web,0\n',
     )
+    # a Windows-1252 file (no valid UTF-8 multi-byte character): read as Windows-1252
     write(
         raw / "orders" / "2024-06-02.csv",
         ORDERS_HEADER.encode()
         + b"L_OK,C1,2024-06-02,10,EUR,completed,web,0\n"
         + b"L_LATIN1,C1,2024-06-02,10,EUR,completed,M\xfcnchen,0\n",
+    )
+    # UTF-8 with one line of invalid bytes: the file stays UTF-8, that line alone is rejected
+    write(
+        raw / "orders" / "2024-06-04.csv",
+        ORDERS_HEADER.encode()
+        + "U_OK,C1,2024-06-04,10,EUR,completed,Köln,0\n".encode()
+        + b"U_BAD,C1,2024-06-04,10,EUR,completed,M\xfcnchen,0\n",
     )
     # ---- order lines: negative quantity, orphan line, clean line
     write(
@@ -276,9 +284,14 @@ def test_too_many_columns_and_mixed_delimiters(bad_build):
 
 
 def test_non_utf8_bytes(bad_build):
-    lines = rejected_lines(bad_build, "orders/2024-06-02.csv")
-    assert list(lines.values()) == ["INVALID ENCODING"]
+    # a file in Windows-1252 is read as such: every line lands, with its characters
+    assert rejected_lines(bad_build, "orders/2024-06-02.csv") == {}
+    assert bad_build.query("select channel from raw.orders where order_id = 'L_LATIN1'") == [("München",)]
     assert bad_build.query("select count(*) from int_orders_deduplicated where order_id = 'L_OK'") == [(1,)]
+    # invalid bytes in a UTF-8 file: that line is quarantined, the others land
+    lines = rejected_lines(bad_build, "orders/2024-06-04.csv")
+    assert list(lines.values()) == ["INVALID ENCODING"]
+    assert bad_build.query("select count(*) from int_orders_deduplicated where order_id = 'U_OK'") == [(1,)]
 
 
 # ------------------------------------------------------------------------------------------

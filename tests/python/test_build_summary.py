@@ -72,6 +72,19 @@ def test_exports_line_counts_files_and_rows(tmp_path):
     assert "ad_audiences 1 files / 7 rows; crm_email 2 files / 15 rows" in line
 
 
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "destination,file_path,row_count\n",  # nothing to export: a header only
+        "destination,file_path,row_count\n,,\n",  # the all-null row older builds wrote
+    ],
+)
+def test_exports_line_with_nothing_exported_says_zero(tmp_path, manifest):
+    (tmp_path / "manifest.csv").write_text(manifest)
+    line = build_summary.exports_line(tmp_path)
+    assert "(ad_audiences 0 files / 0 rows; crm_email 0 files / 0 rows)" in line
+
+
 def test_default_bi_path(monkeypatch):
     monkeypatch.delenv("AUDIENCE_BI_PATH", raising=False)
     assert default_bi_path("warehouse/audience.duckdb") == Path("warehouse/audience_bi.duckdb")

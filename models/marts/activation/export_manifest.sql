@@ -3,17 +3,19 @@
     one row per file (destination, format, segment) with its row count as read back from the
     file, the segment's definition and the time it was generated. DuckDB only (it lists the
     files with read_csv / read_parquet(filename = true)), as the exports are.
+
+    A destination with nothing to export has no file and no row here; with nothing exported at
+    all, manifest.csv holds its header only. The table is written to manifest.csv by a
+    post-hook (macro write_csv_file), in the CSV dialect of the export files.
 -#}
 -- depends_on: {{ ref('export_crm_email_csv') }}
 -- depends_on: {{ ref('export_crm_email_parquet') }}
 -- depends_on: {{ ref('export_ad_audiences_csv') }}
 -- depends_on: {{ ref('export_ad_audiences_parquet') }}
 {{ config(
-    materialized='external',
-    location=export_path() ~ '/manifest.csv',
-    format='csv',
-    csv_read_options={'auto_detect': true, 'types': {'row_count': 'BIGINT', 'as_of_date': 'DATE', 'generated_at': 'TIMESTAMP'}},
+    materialized='table',
     pre_hook="{{ ensure_export_folder(export_path() ~ '/manifest.csv') }}",
+    post_hook="{{ write_csv_file(this, export_path() ~ '/manifest.csv') }}",
     tags=['realtime', 'activation'],
 ) }}
 {%- set exports = [
@@ -33,18 +35,34 @@ as_of as (
 ),
 
 files as (
+    select
+        cast(null as varchar) as destination,
+        cast(null as varchar) as file_format,
+        cast(null as varchar) as platform,
+        cast(null as varchar) as file_path,
+        cast(null as varchar) as segment,
+        cast(null as bigint) as row_count
+    where false
     {% for destination, file_format, platform in exports %}
-    {%- set reader = 'read_csv' if file_format == 'csv' else 'read_parquet' -%}
+    {%- set glob = export_location(destination, file_format) ~ '/*/*.' ~ file_format -%}
+    {%- if export_files_exist(glob) %}
+    {%- if file_format == 'csv' -%}
+        {%- set reader = "read_csv(" ~ sql_string(glob) ~ ", filename = true, header = true, all_varchar = true, "
+            ~ "delim = ',', quote = '\"', escape = '\"', hive_partitioning = false)" -%}
+    {%- else -%}
+        {%- set reader = "read_parquet(" ~ sql_string(glob) ~ ", filename = true, hive_partitioning = false)" -%}
+    {%- endif %}
+    union all
     select
         '{{ destination }}' as destination,
         '{{ file_format }}' as file_format,
         '{{ platform }}' as platform,
         filename as file_path,
         regexp_extract(filename, 'segment=([^/]+)/', 1) as segment,
-        count(segment) as row_count
-    from {{ reader }}('{{ export_location(destination, file_format) }}/*/*.{{ file_format }}', filename = true)
+        count(*) as row_count
+    from {{ reader }}
     group by filename
-    {{ 'union all' if not loop.last }}
+    {%- endif %}
     {% endfor %}
 ),
 
@@ -70,7 +88,6 @@ final as (
     cross join as_of
     left join definitions
         on files.segment = {{ activation_segment_key('definitions.segment_type', 'definitions.segment_name') }}
-    where files.segment != '__HIVE_DEFAULT_PARTITION__'
 )
 
 select * from final

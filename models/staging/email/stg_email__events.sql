@@ -56,6 +56,7 @@ flagged as (
         *,
         case
             when email_event_id is null then 'missing_key'
+            when customer_id is null and {{ invalid_email_text('raw_email_text', 'email') }} then 'invalid_email'
             when customer_id is null and email is null then 'missing_identity'
             when event_type is null then 'invalid_event_type'
             when event_at is null then 'unparseable_date'

@@ -28,6 +28,7 @@ typed as (
         {{ plausible_timestamp(parse_timestamp('submitted_at')) }} as submitted_at,
 
         ---------- raw values and lineage
+        email as raw_email,
         nps_score as raw_nps_score,
         satisfaction_score as raw_satisfaction_score,
         submitted_at as raw_submitted_at,
@@ -49,6 +50,7 @@ final as (
         submitted_at,
         case
             when response_id is null then 'missing_key'
+            when customer_id is null and {{ invalid_email_text('raw_email', 'email') }} then 'invalid_email'
             when customer_id is null and email is null then 'missing_identity'
             when submitted_at is null then 'unparseable_date'
             when nps_score_parsed is not null and nps_score_parsed not between 0 and 10 then 'out_of_range'
