@@ -435,7 +435,8 @@ def select_k(
     (higher is better; computed on one seeded sample of ``silhouette_sample`` rows shared by all
     k, or all rows when ``None``/small), ``calinski_harabasz`` (higher is better, all rows) and
     ``davies_bouldin`` (lower is better, all rows), plus ``min_cluster_share`` (share of rows in
-    the smallest cluster). Every fit uses ``seed`` and ``n_init`` initializations.
+    the smallest cluster) and ``max_cluster_share`` (share in the largest). Every fit uses
+    ``seed`` and ``n_init`` initializations.
     """
     X = _as_matrix(X)
     k_min = max(2, int(k_min))
@@ -455,6 +456,7 @@ def select_k(
                 "k": k,
                 "wcss": model.inertia,
                 "min_cluster_share": float(model.sizes.min() / len(X)),
+                "max_cluster_share": float(model.sizes.max() / len(X)),
                 "calinski_harabasz": float(calinski_harabasz_score(X, labels))
                 if n_labels > 1
                 else float("nan"),
@@ -463,7 +465,15 @@ def select_k(
         )
     table = pd.DataFrame(rows)
     table["silhouette"] = silhouettes(X[sample], sample_labels)
-    columns = ["k", "wcss", "silhouette", "calinski_harabasz", "davies_bouldin", "min_cluster_share"]
+    columns = [
+        "k",
+        "wcss",
+        "silhouette",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "min_cluster_share",
+        "max_cluster_share",
+    ]
     return table[columns].astype({"k": "int64"})
 
 
@@ -502,6 +512,7 @@ def choose_k(
     fixed_k: int | None = None,
     tolerance: float = SILHOUETTE_TOLERANCE,
     min_cluster_share: float = MIN_CLUSTER_SHARE,
+    max_cluster_share: float | None = None,
 ) -> tuple[int, str]:
     """Pick k from a :func:`select_k` table; returns ``(k, reason)``.
 
@@ -509,10 +520,16 @@ def choose_k(
 
     * ``fixed_k`` (when given) wins over every rule.
     * ``"combined"`` (**default**): the highest Calinski-Harabasz index among the *admissible*
-      k - those whose mean silhouette is positive and whose smallest cluster holds at least
-      ``min_cluster_share`` of the rows (column ``min_cluster_share`` of the table; when no k
-      is admissible, all are considered). The reason string also lists the picks of the
-      silhouette, Davies-Bouldin and the WCSS knee for the audit trail.
+      k - those that meet the segment contracts (the smallest cluster holds at least
+      ``min_cluster_share`` of the rows and, when ``max_cluster_share`` is given, the largest
+      at most that share; columns ``min_cluster_share`` / ``max_cluster_share`` of the table,
+      see :func:`meets_contracts`) and whose mean silhouette is positive. When every k that
+      meets the contracts has a silhouette <= 0, those k are admissible anyway (the contracts
+      are what the build tests). When **no** k meets the contracts, the fallback is the k
+      with the smallest largest cluster (among the k whose smallest cluster is large enough,
+      if any), and the reason starts with ``"fallback:"`` and names the contract no k met.
+      The reason string also lists the picks of the silhouette, Davies-Bouldin and the WCSS
+      knee for the audit trail.
     * ``"calinski_harabasz"``: the highest Calinski-Harabasz index, no admissibility filter.
     * ``"silhouette"``: the highest silhouette; values within ``tolerance`` of the best count
       as a tie, broken toward the knee of the WCSS curve, then toward the smaller k.
@@ -562,31 +579,90 @@ def choose_k(
         k, why = _silhouette_pick(ks, sil, knee, tolerance)
         return k, f"no Calinski-Harabasz values; {why}"
 
-    admissible = np.ones(len(ks), dtype=bool)
-    notes = []
-    if rule == "combined":
-        admissible &= ~(np.isfinite(sil) & (sil <= 0))
-        if "min_cluster_share" in t.columns:
-            shares = t["min_cluster_share"].to_numpy(dtype=np.float64)
-            admissible &= ~(np.isfinite(shares) & (shares < min_cluster_share))
-        dropped = ks[~admissible].tolist()
-        if not admissible.any():
-            admissible[:] = True
-            notes.append("no k passed the silhouette/cluster-size filter, all considered")
-        elif dropped:
-            notes.append(f"k={dropped} excluded (silhouette <= 0 or a cluster under {min_cluster_share:.0%})")
-    masked = np.where(admissible & np.isfinite(ch), ch, -np.inf)
-    k = int(ks[int(np.argmax(masked))])
     others = []
     if np.isfinite(sil).any():
         others.append(f"silhouette->{int(ks[np.nanargmax(sil)])}")
     if np.isfinite(db).any():
         others.append(f"davies_bouldin->{int(ks[np.nanargmin(db)])}")
     others.append(f"knee->{knee if knee is not None else 'none'}")
+    audit = f" (other criteria: {', '.join(others)})"
+
+    admissible = np.ones(len(ks), dtype=bool)
+    notes = []
+    if rule == "combined":
+        contract_ok = meets_contracts(t, min_cluster_share, max_cluster_share)
+        if not contract_ok.any():
+            return _fallback_k(t, ks, ch, min_cluster_share, max_cluster_share, audit)
+        admissible = contract_ok & ~(np.isfinite(sil) & (sil <= 0))
+        if not admissible.any():
+            admissible = contract_ok
+            notes.append("every k that meets the contracts has silhouette <= 0; those considered")
+        dropped = ks[~admissible].tolist()
+        if dropped:
+            notes.append(f"k={dropped} excluded ({_contract_text(min_cluster_share, max_cluster_share)})")
+    masked = np.where(admissible & np.isfinite(ch), ch, -np.inf)
+    k = int(ks[int(np.argmax(masked))])
     reason = f"highest Calinski-Harabasz ({ch[ks == k][0]:.1f}) at k={k}"
     if notes:
         reason += "; " + "; ".join(notes)
-    return k, reason + f" (other criteria: {', '.join(others)})"
+    return k, reason + audit
+
+
+def meets_contracts(
+    table: pd.DataFrame, min_cluster_share: float, max_cluster_share: float | None = None
+) -> npt.NDArray[np.bool_]:
+    """Per row of a :func:`select_k` table: do its cluster shares meet the segment contracts?
+
+    The contracts are the ones the build tests on the segments: no cluster under
+    ``min_cluster_share`` of the people, and (when given) none over ``max_cluster_share``.
+    A missing share column or value does not fail the check.
+    """
+    ok = np.ones(len(table), dtype=bool)
+    if "min_cluster_share" in table.columns:
+        low = table["min_cluster_share"].to_numpy(dtype=np.float64)
+        ok &= ~(np.isfinite(low) & (low < min_cluster_share))
+    if max_cluster_share is not None and "max_cluster_share" in table.columns:
+        high = table["max_cluster_share"].to_numpy(dtype=np.float64)
+        ok &= ~(np.isfinite(high) & (high > max_cluster_share))
+    return ok
+
+
+def _contract_text(min_cluster_share: float, max_cluster_share: float | None) -> str:
+    text = f"silhouette <= 0, a cluster under {min_cluster_share:.0%}"
+    if max_cluster_share is not None:
+        text += f" or one over {max_cluster_share:.0%}"
+    return text
+
+
+def _fallback_k(
+    t: pd.DataFrame,
+    ks: IntArray,
+    ch: FloatArray,
+    min_cluster_share: float,
+    max_cluster_share: float | None,
+    audit: str,
+) -> tuple[int, str]:
+    """No k meets the contracts: the k with the smallest largest cluster (see :func:`choose_k`)."""
+    low_ok = meets_contracts(t, min_cluster_share, None)
+    high = (
+        t["max_cluster_share"].to_numpy(dtype=np.float64)
+        if "max_cluster_share" in t.columns
+        else np.full(len(ks), np.nan)
+    )
+    pool = np.flatnonzero(low_ok) if low_ok.any() else np.arange(len(ks))
+    key = [(np.nan_to_num(high[i], nan=1.0), -np.nan_to_num(ch[i], nan=-np.inf), int(ks[i])) for i in pool]
+    i = int(pool[min(range(len(pool)), key=lambda j: key[j])])
+    k = int(ks[i])
+    bounds = f"smallest cluster >= {min_cluster_share:.0%}"
+    if max_cluster_share is not None:
+        bounds += f", largest <= {max_cluster_share:.0%}"
+    reason = (
+        f"fallback: no k in {int(ks.min())}..{int(ks.max())} meets the segment contracts ({bounds}); "
+        f"k={k} has the smallest largest cluster ({high[i]:.0%})"
+    )
+    if not low_ok.any():
+        reason += f" but every k has a cluster under {min_cluster_share:.0%}"
+    return k, reason + audit
 
 
 def _silhouette_pick(ks: IntArray, sil: FloatArray, knee: int | None, tolerance: float) -> tuple[int, str]:
@@ -926,6 +1002,8 @@ class SegmentationResult:
         validation: checks (:func:`validation_table`), or ``None`` when skipped.
         assignments: ``person_id`` (or row number) and ``cluster_id`` of the sample rows.
         timings: seconds per step.
+        status: ``"fitted"`` when the model's cluster shares meet the segment contracts
+            (:func:`meets_contracts`), ``"fallback"`` when they do not (no k could).
     """
 
     k: int
@@ -938,6 +1016,7 @@ class SegmentationResult:
     validation: pd.DataFrame | None
     assignments: pd.DataFrame
     timings: dict[str, float]
+    status: str = "fitted"
 
 
 def segment(
@@ -954,6 +1033,7 @@ def segment(
     select_n_init: int = 4,
     silhouette_sample: int | None = 10000,
     min_cluster_share: float = MIN_CLUSTER_SHARE,
+    max_cluster_share: float | None = None,
     validate: bool = True,
     thresholds: Mapping[str, tuple[float, str]] | None = None,
     id_column: str = "person_id",
@@ -962,7 +1042,9 @@ def segment(
 
     ``select_n_init`` initializations are used per k while choosing k, ``n_init`` for the final
     model. With ``fixed_k`` the k scan still runs (its table is informative) but does not decide.
-    ``min_cluster_share`` is the smallest-cluster filter of :func:`choose_k`; ``thresholds``
+    ``min_cluster_share`` / ``max_cluster_share`` are the segment contracts of :func:`choose_k`;
+    the final model's own shares decide ``status`` (when the final fit of the chosen k breaks a
+    contract the scan's fit met, the other k that met it are tried in order); ``thresholds``
     override :data:`DEFAULT_THRESHOLDS` in :func:`validation_table`. Timings (seconds per step)
     are measured, so they are the only part of the result that differs between two runs.
     """
@@ -974,12 +1056,26 @@ def segment(
 
     t0 = time.perf_counter()
     k_table = select_k(X, k_min, k_max, seed=seed, silhouette_sample=silhouette_sample, n_init=select_n_init)
-    k, reason = choose_k(k_table, rule=rule, fixed_k=fixed_k, min_cluster_share=min_cluster_share)
-    k_table = k_table.assign(chosen=k_table["k"] == k)
+    k, reason = choose_k(
+        k_table,
+        rule=rule,
+        fixed_k=fixed_k,
+        min_cluster_share=min_cluster_share,
+        max_cluster_share=max_cluster_share,
+    )
     timings["select_k"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    model = fit_kmeans(X, k, seed=seed, n_init=n_init)
+    if fixed_k is None and rule == "combined":
+        k, reason, model, status = _fit_meeting_contracts(
+            X, k_table, k, reason, seed, n_init, min_cluster_share, max_cluster_share
+        )
+    else:
+        model = fit_kmeans(X, k, seed=seed, n_init=n_init)
+        status = "fitted" if _model_meets(model, min_cluster_share, max_cluster_share) else "fallback"
+        if status == "fallback":
+            reason = f"fallback: {reason}; {_shares_text(model)} break the segment contracts"
+    k_table = k_table.assign(chosen=k_table["k"] == k)
     timings["fit"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -1007,4 +1103,52 @@ def segment(
         validation=validation,
         assignments=assignments,
         timings=timings,
+        status=status,
     )
+
+
+def _fit_meeting_contracts(
+    X: FloatArray,
+    k_table: pd.DataFrame,
+    k: int,
+    reason: str,
+    seed: int,
+    n_init: int,
+    min_cluster_share: float,
+    max_cluster_share: float | None,
+) -> tuple[int, str, KMeansModel, str]:
+    """Final fit of the chosen k, checked against the contracts: ``(k, reason, model, status)``.
+
+    The final fit (more initializations) can differ from the scan's fit of the same k; when it
+    breaks a contract, the other k whose scan fit met the contracts are tried in decreasing
+    Calinski-Harabasz order. Status is ``"fitted"`` when the kept model meets the contracts.
+    """
+    model = fit_kmeans(X, k, seed=seed, n_init=n_init)
+    if _model_meets(model, min_cluster_share, max_cluster_share):
+        if reason.startswith("fallback:"):
+            reason = f"k={k}: its final fit meets the contracts (the scan fit did not); {reason}"
+        return k, reason, model, "fitted"
+    scan_ok = k_table[meets_contracts(k_table, min_cluster_share, max_cluster_share)]
+    for alt in scan_ok.sort_values("calinski_harabasz", ascending=False)["k"].astype(int):
+        if alt == k:
+            continue
+        alt_model = fit_kmeans(X, alt, seed=seed, n_init=n_init)
+        if _model_meets(alt_model, min_cluster_share, max_cluster_share):
+            why = f"k={alt}: the final fit of k={k} broke a contract ({_shares_text(model)}); {reason}"
+            return alt, why, alt_model, "fitted"
+    if not reason.startswith("fallback:"):
+        shares = _shares_text(model)
+        reason = f"fallback: the final fit at k={k} breaks the segment contracts ({shares}); {reason}"
+    return k, reason, model, "fallback"
+
+
+def _shares_text(model: KMeansModel) -> str:
+    total = max(int(model.sizes.sum()), 1)
+    return f"largest cluster {model.sizes.max() / total:.0%}, smallest {model.sizes.min() / total:.0%}"
+
+
+def _model_meets(model: KMeansModel, min_cluster_share: float, max_cluster_share: float | None) -> bool:
+    """Whether a fitted model's cluster shares meet the segment contracts."""
+    shares = model.sizes / max(int(model.sizes.sum()), 1)
+    ok = bool(shares.min() >= min_cluster_share)
+    return ok and (max_cluster_share is None or bool(shares.max() <= max_cluster_share))
