@@ -232,10 +232,7 @@ def _feature_rows(info: pd.DataFrame) -> pd.DataFrame:
             "feature": info["feature"],
             "position": info["position"],
             "metric": "reason",
-            "text_value": [
-                r if r is not None else "informative"
-                for r in info["reason"].where(info["reason"].notna(), None)
-            ],
+            "text_value": [r if isinstance(r, str) else "informative" for r in info["reason"]],
         }
     )
     detail = pd.DataFrame(
