@@ -72,9 +72,9 @@ def _empty_table(features: Sequence[str]) -> pd.DataFrame:
     """The persona table with no rows (typed, so the warehouse table has proper columns)."""
     columns: dict[str, str] = {
         "cluster_id": "int64",
-        "model_version": "object",
-        "persona_name": "object",
-        "description": "object",
+        "model_version": "string",
+        "persona_name": "string",
+        "description": "string",
         "size": "int64",
         "share": "float64",
         "revenue_share": "float64",
