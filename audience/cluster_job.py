@@ -203,19 +203,22 @@ def unfit_reason(profile: pd.DataFrame, used: list[str], config: ClusterConfig) 
     ``k_max``, the distinct profiles and people / :data:`MIN_PEOPLE_PER_CLUSTER`.
     """
     n = len(profile)
+    k_low = int(config.fixed_k) if config.fixed_k is not None else max(int(config.k_min), 2)
+    need = k_low * MIN_PEOPLE_PER_CLUSTER
     if n == 0:
         return "no eligible people (customer_profiles with at least cluster_min_orders orders)", 0
+    if n < need:
+        return f"only {n} eligible people: {k_low} segments need at least {need}", 0
     if not used:
         return f"no clustering feature carries information in this data ({n} eligible people)", 0
     distinct = len(profile[used].drop_duplicates())
-    k_low = int(config.fixed_k) if config.fixed_k is not None else max(int(config.k_min), 2)
     k_high = min(int(config.k_max), distinct, n // MIN_PEOPLE_PER_CLUSTER)
     if config.fixed_k is not None:
         k_high = k_low if k_low <= min(distinct, n // MIN_PEOPLE_PER_CLUSTER) else k_high
     if k_high < k_low:
         return (
-            f"only {n} eligible people with {distinct} distinct feature profiles: {k_low} segments need "
-            f"at least {k_low * MIN_PEOPLE_PER_CLUSTER} people and {k_low} distinct profiles",
+            f"{n} eligible people with only {distinct} distinct feature profiles: "
+            f"{k_low} segments need {k_low} distinct profiles",
             k_high,
         )
     return None, k_high

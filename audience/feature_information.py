@@ -8,7 +8,7 @@ cluster centroid over it says nothing about anybody. Clustering leaves these col
 fit and personas leave them out of names and descriptions; :func:`feature_information` says
 which and why, in a table users can read (``cluster_feature_selection``).
 
-The reasons, first one that applies:
+The reasons, first one that applies (else ``informative``):
 
 * ``no_rows`` - no people (rows) to measure the column on;
 * ``mostly_null`` - more than :data:`MAX_NULL_SHARE` of the values are null (all null included);
@@ -42,7 +42,7 @@ COLUMNS = [
 
 def column_information(values: pd.Series | np.ndarray, source_rows: int | None = None) -> dict:
     """Figures and verdict for one column: ``n_rows``, ``null_share``, ``n_distinct``,
-    ``top_value_share``, ``is_informative`` and ``reason`` (``None`` when informative).
+    ``top_value_share``, ``is_informative`` and ``reason`` (``"informative"``, or the code).
 
     ``source_rows``, when given, is the row count of the column's source table; 0 makes the
     column ``no_rows`` whatever its values (a left join fills such a column with defaults).
@@ -64,13 +64,13 @@ def column_information(values: pd.Series | np.ndarray, source_rows: int | None =
     elif top_share >= MAX_TOP_VALUE_SHARE:
         reason = "dominant_value"
     else:
-        reason = None
+        reason = "informative"
     return {
         "n_rows": n,
         "null_share": null_share,
         "n_distinct": n_distinct,
         "top_value_share": top_share,
-        "is_informative": reason is None,
+        "is_informative": reason == "informative",
         "reason": reason,
     }
 
@@ -98,7 +98,7 @@ def feature_information(
 def explain(row: Mapping) -> str:
     """A reason code in words, with the figure behind it."""
     reason = row["reason"]
-    if reason is None or reason == "" or (isinstance(reason, float) and np.isnan(reason)):
+    if reason == "informative":
         return "informative"
     if reason == "no_rows":
         return "no rows to measure it on"
