@@ -29,11 +29,14 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from audience import artifacts, cluster_ids, clustering, feature_information
+from audience import artifacts, cluster_ids, clustering
+from audience.cluster_inputs import (
+    feature_rows,
+    selected_features,
+    unfit_reason,
+)
 
 MODEL_NAME = "kmeans_segments"
-#: Fewest people per cluster a fit needs: k segments need at least k times this many people.
-MIN_PEOPLE_PER_CLUSTER = 5
 
 
 @dataclass(frozen=True)
@@ -106,21 +109,6 @@ def _has_model(history: pd.DataFrame, version: str) -> bool:
     return len(part) > 0
 
 
-def selected_features(profile: pd.DataFrame, config: ClusterConfig) -> tuple[list[str], pd.DataFrame]:
-    """The configured features that carry information in `profile`, and the full verdict table.
-
-    A configured feature missing from the profile is a configuration error (ValueError naming it).
-    """
-    missing = [f for f in config.features if f not in profile.columns]
-    if missing:
-        raise ValueError(
-            f"cluster_features names column(s) {missing} that customer_profiles does not have; "
-            f"available: {sorted(profile.columns)}"
-        )
-    info = feature_information.feature_information(profile, list(config.features))
-    return [str(f) for f in info.loc[info["is_informative"], "feature"]], info
-
-
 def fit_or_reuse(profile: pd.DataFrame, config: ClusterConfig, history: pd.DataFrame | None) -> pd.DataFrame:
     """The rows `cluster_fit` adds to its registry this run (see the module docstring).
 
@@ -166,7 +154,7 @@ def drift_figures(profile: pd.DataFrame, history: pd.DataFrame, version: str) ->
     part = history[history["model_version"] == version]
     transform, centroids = _stored_model(history, version)
     wide = centroids.pivot(index="cluster_id", columns="feature", values="centroid_z")
-    _, dist = clustering._nearest(
+    _, dist = clustering.nearest(
         clustering.apply_transform(profile, transform), wide[list(transform["feature"])].to_numpy(float)
     )
     run = part[(part["artifact"] == "run") & (part["metric"] == "fit_mean_squared_distance")]
@@ -178,7 +166,7 @@ def drift_figures(profile: pd.DataFrame, history: pd.DataFrame, version: str) ->
         b = bins.loc[str(row.feature)].sort_index()
         b = b[b["fit_share"].notna()]  # the pivot is a full product of features and bins
         edges = b["upper_edge"].to_numpy(float)[:-1]
-        raw = clustering._numeric_column(profile, str(row.feature))
+        raw = clustering.numeric_column(profile, str(row.feature))
         values = np.where(np.isnan(raw), float(row.median_fill), raw)
         counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(b))
         current = counts / max(len(values), 1)
@@ -192,61 +180,6 @@ def refit_due(figures: dict[str, float], config: ClusterConfig) -> bool:
     return (
         psi > config.drift_max_psi or figures["mean_squared_distance_ratio"] > config.drift_max_distance_ratio
     )
-
-
-def unfit_reason(profile: pd.DataFrame, used: list[str], config: ClusterConfig) -> tuple[str | None, int]:
-    """Why `profile` cannot be clustered (None when it can), and the largest k it supports.
-
-    A fit needs at least one informative feature, and for its smallest k (``fixed_k``, else
-    ``max(k_min, 2)``) at least that many distinct feature profiles and
-    :data:`MIN_PEOPLE_PER_CLUSTER` people per cluster. The largest k is the smallest of
-    ``k_max``, the distinct profiles and people / :data:`MIN_PEOPLE_PER_CLUSTER`.
-    """
-    n = len(profile)
-    k_low = int(config.fixed_k) if config.fixed_k is not None else max(int(config.k_min), 2)
-    need = k_low * MIN_PEOPLE_PER_CLUSTER
-    if n == 0:
-        return "no eligible people (customer_profiles with at least cluster_min_orders orders)", 0
-    if n < need:
-        return f"only {n} eligible people: {k_low} segments need at least {need}", 0
-    if not used:
-        return f"no clustering feature carries information in this data ({n} eligible people)", 0
-    distinct = len(profile[used].drop_duplicates())
-    k_high = min(int(config.k_max), distinct, n // MIN_PEOPLE_PER_CLUSTER)
-    if config.fixed_k is not None:
-        k_high = k_low if k_low <= min(distinct, n // MIN_PEOPLE_PER_CLUSTER) else k_high
-    if k_high < k_low:
-        return (
-            f"{n} eligible people with only {distinct} distinct feature profiles: "
-            f"{k_low} segments need {k_low} distinct profiles",
-            k_high,
-        )
-    return None, k_high
-
-
-def _feature_rows(info: pd.DataFrame) -> pd.DataFrame:
-    """The feature_selection artifact rows (long: feature, position, metric, value / text_value)."""
-    wide = info.assign(is_used=info["is_informative"].astype(float))
-    rows = artifacts.long_metrics(
-        wide, ["feature", "position"], ["is_used", "n_rows", "null_share", "n_distinct", "top_value_share"]
-    )
-    reasons = pd.DataFrame(
-        {
-            "feature": info["feature"],
-            "position": info["position"],
-            "metric": "reason",
-            "text_value": [r if isinstance(r, str) else "informative" for r in info["reason"]],
-        }
-    )
-    detail = pd.DataFrame(
-        {
-            "feature": info["feature"],
-            "position": info["position"],
-            "metric": "detail",
-            "text_value": [feature_information.explain(r) for r in info.to_dict(orient="records")],
-        }
-    )
-    return pd.concat([rows, reasons, detail], ignore_index=True)
 
 
 def _stored_again(history: pd.DataFrame, version: str, sequences: dict[str, float]) -> pd.DataFrame:
@@ -283,7 +216,7 @@ def _not_fitted(
         ]
     )
     parts = [
-        artifacts.artifact_frame(MODEL_NAME, version, "feature_selection", _feature_rows(info)),
+        artifacts.artifact_frame(MODEL_NAME, version, "feature_selection", feature_rows(info)),
         artifacts.artifact_frame(MODEL_NAME, version, "run", pd.concat([run, extra], ignore_index=True)),
     ]
     return pd.concat(parts, ignore_index=True)
@@ -403,7 +336,7 @@ def _fitted_frames(
         frame("centroid", centroids),
         frame("centroid_original", original),
         frame("feature_bins", bins_long),
-        frame("feature_selection", _feature_rows(info)),
+        frame("feature_selection", feature_rows(info)),
         frame("matching", matching),
         frame("k_selection", k_long),
         frame("hierarchy", hierarchy),
