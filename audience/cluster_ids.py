@@ -173,7 +173,7 @@ def feature_bins(profile: pd.DataFrame, transform: pd.DataFrame, n_bins: int = D
     """
     out = []
     for row in _ordered(transform).itertuples(index=False):
-        raw = clustering._numeric_column(profile, str(row.feature))
+        raw = clustering.numeric_column(profile, str(row.feature))
         values = np.where(np.isnan(raw), float(row.median_fill), raw)
         edges = np.unique(np.quantile(values, np.arange(1, n_bins) / n_bins)) if len(values) else np.array([])
         bins = np.searchsorted(edges, values, side="left")  # x <= edge[b] -> bin b

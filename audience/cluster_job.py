@@ -11,6 +11,14 @@ everybody from it. Extra artifacts per version: ``centroid_original`` (centroids
 units), ``feature_bins`` (fit-time feature distribution, for drift), ``matching`` (how each id
 relates to the previous version, ARI and share of people whose id changed) and the run rows
 ``fit_sequence`` (order of the fits; the highest is current) and ``fit_mean_squared_distance``.
+
+Every version also records which configured features carried information in the fitting
+sample (``feature_selection``, :mod:`audience.feature_information`: only those are fitted) and
+its ``fit_status``: ``fitted`` (the cluster shares meet the segment contracts), ``fallback`` (no
+k in range could; the k with the smallest largest cluster, see
+:func:`audience.clustering.choose_k`) or ``not_fitted`` (too few people, distinct profiles or
+informative features; no centroids, nobody is clustered), with ``status_reason`` in words. Only
+a ``fitted`` version is the reference a later refit is matched against.
 """
 
 from __future__ import annotations
@@ -22,6 +30,11 @@ import numpy as np
 import pandas as pd
 
 from audience import artifacts, cluster_ids, clustering
+from audience.cluster_inputs import (
+    feature_rows,
+    selected_features,
+    unfit_reason,
+)
 
 MODEL_NAME = "kmeans_segments"
 
@@ -39,6 +52,7 @@ class ClusterConfig:
     sample_size: int = 50000
     rule: str = "combined"
     min_cluster_share: float = 0.01
+    max_cluster_share: float | None = None  # var segment_max_cluster_share: the k rule honours it
     validate: bool = True
     thresholds: dict = field(default_factory=dict)
     refit: bool | str = True  # True, False or "auto" (refit only when the drift figures say so)
@@ -78,15 +92,33 @@ def _stored_model(history: pd.DataFrame, version: str) -> tuple[pd.DataFrame, pd
     return transform.sort_values("position").reset_index(drop=True), centroids
 
 
+def _run_metric(history: pd.DataFrame, version: str, metric: str) -> str | None:
+    rows = history[
+        (history["model_version"] == version) & (history["artifact"] == "run") & (history["metric"] == metric)
+    ]
+    return str(rows["text_value"].iloc[0]) if len(rows) and pd.notna(rows["text_value"].iloc[0]) else None
+
+
+def fit_status(history: pd.DataFrame, version: str) -> str:
+    """``fitted``, ``fallback`` or ``not_fitted`` (a version stored without a status is ``fitted``)."""
+    return _run_metric(history, version, "fit_status") or "fitted"
+
+
+def _has_model(history: pd.DataFrame, version: str) -> bool:
+    part = history[(history["model_version"] == version) & (history["artifact"] == "centroid")]
+    return len(part) > 0
+
+
 def fit_or_reuse(profile: pd.DataFrame, config: ClusterConfig, history: pd.DataFrame | None) -> pd.DataFrame:
     """The rows `cluster_fit` adds to its registry this run (see the module docstring).
 
     `history` is the registry as stored (all versions), or None on the first build. With
-    ``refit=False`` and a stored version, nothing is added, after checking that the stored
-    model has the configured features (scoring would otherwise be wrong). With
+    ``refit=False`` and a stored model, nothing is added, after checking that the stored
+    model's features are all configured (scoring would otherwise be wrong). With
     ``refit="auto"`` the stored model is refitted only when :func:`drift_figures` on the
     current sample exceed ``drift_max_psi`` / ``drift_max_distance_ratio`` (the same figures
-    and thresholds as the SQL model `cluster_drift`) or the features changed.
+    and thresholds as the SQL model `cluster_drift`) or the informative features changed. A
+    current version that was not fitted holds no model to reuse: the data is fitted again.
     """
     if config.refit not in (True, False, "auto"):
         raise ValueError(f"cluster_refit must be true, false or auto, not {config.refit!r}")
@@ -95,16 +127,19 @@ def fit_or_reuse(profile: pd.DataFrame, config: ClusterConfig, history: pd.DataF
         return fit_cluster_artifacts(profile, config, history)
     sequences = _sequences(history)
     current = max(sequences, key=sequences.get)
+    if not _has_model(history, current):
+        return fit_cluster_artifacts(profile, config, history)
     transform, _ = _stored_model(history, current)
-    same_features = list(transform["feature"]) == list(config.features)
+    stored = list(transform["feature"])
     if config.refit == "auto":
+        same_features = stored == selected_features(profile, config)[0]
         if same_features and not refit_due(drift_figures(profile, history, current), config):
             return _empty()
         return fit_cluster_artifacts(profile, config, history)
-    if not same_features:
+    if not set(stored) <= set(config.features):
         raise ValueError(
             f"cluster_refit is false but the stored model {current} uses features "
-            f"{list(transform['feature'])}, not cluster_features {list(config.features)}: "
+            f"{stored}, not all in cluster_features {list(config.features)}: "
             "refit once (cluster_refit: true) after changing the features"
         )
     return _empty()
@@ -119,7 +154,7 @@ def drift_figures(profile: pd.DataFrame, history: pd.DataFrame, version: str) ->
     part = history[history["model_version"] == version]
     transform, centroids = _stored_model(history, version)
     wide = centroids.pivot(index="cluster_id", columns="feature", values="centroid_z")
-    _, dist = clustering._nearest(
+    _, dist = clustering.nearest(
         clustering.apply_transform(profile, transform), wide[list(transform["feature"])].to_numpy(float)
     )
     run = part[(part["artifact"] == "run") & (part["metric"] == "fit_mean_squared_distance")]
@@ -131,7 +166,7 @@ def drift_figures(profile: pd.DataFrame, history: pd.DataFrame, version: str) ->
         b = bins.loc[str(row.feature)].sort_index()
         b = b[b["fit_share"].notna()]  # the pivot is a full product of features and bins
         edges = b["upper_edge"].to_numpy(float)[:-1]
-        raw = clustering._numeric_column(profile, str(row.feature))
+        raw = clustering.numeric_column(profile, str(row.feature))
         values = np.where(np.isnan(raw), float(row.median_fill), raw)
         counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(b))
         current = counts / max(len(values), 1)
@@ -147,49 +182,101 @@ def refit_due(figures: dict[str, float], config: ClusterConfig) -> bool:
     )
 
 
+def _stored_again(history: pd.DataFrame, version: str, sequences: dict[str, float]) -> pd.DataFrame:
+    """A version that is already stored, returned as stored and made current again if needed."""
+    stored = history[history["model_version"] == version].copy()
+    if sequences[version] < max(sequences.values()):
+        is_seq = (stored["artifact"] == "run") & (stored["metric"] == "fit_sequence")
+        stored.loc[is_seq, "value"] = max(sequences.values()) + 1
+    return stored.reset_index(drop=True)
+
+
+def _not_fitted(
+    profile: pd.DataFrame,
+    config: ClusterConfig,
+    info: pd.DataFrame,
+    reason: str,
+    history: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """A registry version without a model: feature verdicts and run rows saying why."""
+    version = artifacts.model_version(
+        MODEL_NAME, _fit_settings(config), "not_fitted", reason, info, len(profile)
+    )
+    sequences = _sequences(history) if history is not None else {}
+    if version in sequences:
+        return _stored_again(history, version, sequences)
+    run = artifacts.run_record(
+        asdict(config), {"fit_status": "not_fitted", "reason": reason, "n_fit_rows": len(profile)}
+    )
+    extra = pd.DataFrame(
+        [
+            {"metric": "fit_status", "text_value": "not_fitted"},
+            {"metric": "status_reason", "text_value": f"not fitted: {reason}"},
+            {"metric": "fit_sequence", "value": max(sequences.values(), default=0.0) + 1},
+        ]
+    )
+    parts = [
+        artifacts.artifact_frame(MODEL_NAME, version, "feature_selection", feature_rows(info)),
+        artifacts.artifact_frame(MODEL_NAME, version, "run", pd.concat([run, extra], ignore_index=True)),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
 def fit_cluster_artifacts(
     profile: pd.DataFrame, config: ClusterConfig, history: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Fit on `profile` (already sampled, one row per person_id) and return the artifact frame.
 
-    With a `history` (stored versions), cluster ids are matched to the latest stored version;
-    a version that is already stored is returned as stored (made current again if needed).
+    Only the informative features (:func:`selected_features`) are fitted. Data that cannot be
+    clustered (:func:`unfit_reason`) gives a ``not_fitted`` version instead of an error. With a
+    `history` (stored versions), cluster ids are matched to the latest ``fitted`` version; a
+    version that is already stored is returned as stored (made current again if needed).
     """
-    missing = [f for f in config.features if f not in profile.columns]
-    if missing:
-        raise ValueError(
-            f"cluster_features names column(s) {missing} that customer_profiles does not have; "
-            f"available: {sorted(profile.columns)}"
-        )
-    if len(profile) < max(config.k_max, 2) * 5:
-        raise ValueError(
-            f"only {len(profile)} eligible profiles: too few to cluster into up to {config.k_max} segments"
-        )
+    used, info = selected_features(profile, config)
+    reason, k_high = unfit_reason(profile, used, config)
+    if reason is not None:
+        return _not_fitted(profile, config, info, reason, history)
     profile = profile.sort_values("person_id").reset_index(drop=True)
     result = clustering.segment(
         profile,
-        list(config.features),
-        [f for f in config.log_features if f in config.features],
+        used,
+        [f for f in config.log_features if f in used],
         k_min=config.k_min,
-        k_max=config.k_max,
+        k_max=k_high,
         seed=config.seed,
         rule=config.rule,
         fixed_k=config.fixed_k,
         min_cluster_share=config.min_cluster_share,
+        max_cluster_share=config.max_cluster_share,
         validate=config.validate,
     )
     version = artifacts.model_version(
         MODEL_NAME, _fit_settings(config), result.params, result.centroids, len(profile)
     )
     sequences = _sequences(history) if history is not None else {}
-    next_sequence = max(sequences.values(), default=0.0) + 1
     if version in sequences:  # the same fit again: keep its ids, make it current
-        stored = history[history["model_version"] == version].copy()
-        if sequences[version] < max(sequences.values()):
-            is_seq = (stored["artifact"] == "run") & (stored["metric"] == "fit_sequence")
-            stored.loc[is_seq, "value"] = next_sequence
-        return stored.reset_index(drop=True)
+        return _stored_again(history, version, sequences)
+    notes = []
+    if k_high < config.k_max and config.fixed_k is None:
+        notes.append(f"k range capped at {k_high} by {len(profile)} people")
+    left_out = info.loc[~info["is_informative"], "feature"].tolist()
+    if left_out:
+        notes.append(f"features left out as uninformative: {', '.join(left_out)}")
+    status_reason = result.reason + "".join(f"; {n}" for n in notes)
+    return _fitted_frames(profile, config, result, info, version, status_reason, history, sequences)
 
+
+def _fitted_frames(
+    profile: pd.DataFrame,
+    config: ClusterConfig,
+    result: clustering.SegmentationResult,
+    info: pd.DataFrame,
+    version: str,
+    status_reason: str,
+    history: pd.DataFrame | None,
+    sequences: dict[str, float],
+) -> pd.DataFrame:
+    """Every artifact of a fitted version, with ids matched to the reference version."""
     X = clustering.apply_transform(profile, result.params)
     stable, matching = _match(result, X, profile, history, sequences, config)
 
@@ -207,6 +294,9 @@ def fit_cluster_artifacts(
     knee = clustering.knee_k(k_table["k"], k_table["wcss"])
     k_table["is_knee"] = (k_table["k"] == knee).astype(float)
     k_table["chosen"] = k_table["chosen"].astype(float)
+    k_table["meets_contracts"] = clustering.meets_contracts(
+        k_table, config.min_cluster_share, config.max_cluster_share
+    ).astype(float)
     k_long = artifacts.long_metrics(
         k_table,
         ["k"],
@@ -216,6 +306,8 @@ def fit_cluster_artifacts(
             "calinski_harabasz",
             "davies_bouldin",
             "min_cluster_share",
+            "max_cluster_share",
+            "meets_contracts",
             "is_knee",
             "chosen",
         ],
@@ -237,9 +329,37 @@ def fit_cluster_artifacts(
         if result.validation is not None
         else pd.DataFrame()
     )
+    run = _run_rows(profile, config, result, matching, status_reason, sequences)
+
+    parts = [
+        frame("transform", transform),
+        frame("centroid", centroids),
+        frame("centroid_original", original),
+        frame("feature_bins", bins_long),
+        frame("feature_selection", feature_rows(info)),
+        frame("matching", matching),
+        frame("k_selection", k_long),
+        frame("hierarchy", hierarchy),
+        frame("validation", validation),
+        frame("run", run),
+    ]
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+
+
+def _run_rows(
+    profile: pd.DataFrame,
+    config: ClusterConfig,
+    result: clustering.SegmentationResult,
+    matching: pd.DataFrame,
+    status_reason: str,
+    sequences: dict[str, float],
+) -> pd.DataFrame:
+    """The run record of a fitted version: parameters, headline metrics, status and order."""
     headline = {
         "k": result.k,
         "k_reason": result.reason,
+        "fit_status": result.status,
+        "features_used": list(result.params["feature"]),
         "n_fit_rows": len(profile),
         "timings_s": result.timings,
     }
@@ -251,25 +371,15 @@ def fit_cluster_artifacts(
     extra = pd.DataFrame(
         [
             {"metric": "k_reason", "text_value": result.reason},
-            {"metric": "fit_sequence", "value": next_sequence},
+            {"metric": "fit_status", "text_value": result.status},
+            {"metric": "status_reason", "text_value": status_reason},
+            {"metric": "fit_sequence", "value": max(sequences.values(), default=0.0) + 1},
             {"metric": "fit_mean_squared_distance", "value": result.model.inertia / len(profile)},
         ]
     )
     run = pd.concat([run, extra], ignore_index=True)
     run["k"] = result.k
-
-    parts = [
-        frame("transform", transform),
-        frame("centroid", centroids),
-        frame("centroid_original", original),
-        frame("feature_bins", bins_long),
-        frame("matching", matching),
-        frame("k_selection", k_long),
-        frame("hierarchy", hierarchy),
-        frame("validation", validation),
-        frame("run", run),
-    ]
-    return pd.concat([p for p in parts if len(p)], ignore_index=True)
+    return run
 
 
 def _match(
@@ -286,7 +396,7 @@ def _match(
     counts of matched / new / vanished clusters) for the run record.
     """
     new_z = result.model.centroids
-    previous = max(sequences, key=sequences.get) if sequences else None
+    previous = _reference_version(history, sequences)
     prev_ids = prev_z = None
     next_id = 1
     agreement = {"ari": np.nan, "share_changed": np.nan}
@@ -338,6 +448,15 @@ def _match(
         "vanished": int(counts.get("vanished", 0)),
     }
     return stable, frame
+
+
+def _reference_version(history: pd.DataFrame | None, sequences: dict[str, float]) -> str | None:
+    """The version a refit is matched against: the latest ``fitted`` one (a fallback or a version
+    that was not fitted is never the reference), or None."""
+    if history is None:
+        return None
+    fitted = [v for v in sequences if fit_status(history, v) == "fitted" and _has_model(history, v)]
+    return max(fitted, key=sequences.get) if fitted else None
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -56,6 +56,23 @@ QUALIFIERS: dict[str, tuple[str, str]] = {
 #: Name given to a cluster that no archetype fits (close to the population on every role).
 FALLBACK_NAME = "Mainstream shoppers"
 
+#: Symbols printed before amounts for common ISO 4217 codes; other codes print as "CHF 12".
+CURRENCY_SYMBOLS: dict[str, str] = {
+    "USD": "$",
+    "GBP": "£",
+    "EUR": "€",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "KRW": "₩",
+    "ILS": "₪",
+    "NGN": "₦",
+    "TRY": "₺",
+    "VND": "₫",
+    "PHP": "₱",
+    "UAH": "₴",
+}
+
 
 @dataclass(frozen=True)
 class Term:
@@ -73,10 +90,23 @@ class Term:
 
 @dataclass(frozen=True)
 class Archetype:
-    """A named behavioural pattern, scored from role levels."""
+    """A named behavioural pattern, scored from role levels.
+
+    ``speaks_of`` names roles the wording implies beyond its terms ("visitors" implies web
+    sessions); when one of them is not available in the data, the archetype is called
+    ``plain_name`` instead, so no name cites a source the data does not have.
+    """
 
     name: str
     terms: tuple[Term, ...]
+    speaks_of: tuple[str, ...] = ()
+    plain_name: str | None = None
+
+    def name_for(self, available: Mapping[str, float]) -> str:
+        """The name to use when the roles in ``available`` are known."""
+        if self.plain_name and any(r not in available for r in self.speaks_of):
+            return self.plain_name
+        return self.name
 
 
 #: Archetypes in priority order (earlier wins exact score ties).
@@ -88,7 +118,12 @@ ARCHETYPES: tuple[Archetype, ...] = (
     Archetype("Lapsed big spenders", (Term("value", 1), Term("recency", 1), Term("monetary", 1, False))),
     Archetype("At-risk regulars", (Term("frequency", 1), Term("recency", 1))),
     Archetype("Deal hunters", (Term("discount", 1), Term("monetary", -1, False))),
-    Archetype("New visitors", (Term("tenure", -1), Term("frequency", -1, False))),
+    Archetype(
+        "New visitors",
+        (Term("tenure", -1), Term("frequency", -1, False)),
+        speaks_of=("sessions",),
+        plain_name="New customers",
+    ),
     Archetype(
         "Engaged browsers", (Term("sessions", 1), Term("frequency", -1, False), Term("email", 1, False))
     ),
@@ -216,14 +251,14 @@ def archetype_scores(levels: Mapping[str, float]) -> dict[str, float]:
                 required.append(s)
         if missing or not required:
             continue
-        scores[arch.name] = 0.5 * float(np.mean(strengths)) + 0.5 * float(min(required))
+        scores[arch.name_for(lv)] = 0.5 * float(np.mean(strengths)) + 0.5 * float(min(required))
     return scores
 
 
 def _archetype_roles(name: str) -> set[str]:
     """Roles an archetype already speaks about (not usable as its qualifiers)."""
     for arch in ARCHETYPES:
-        if arch.name == name:
+        if name in (arch.name, arch.plain_name):
             roles = {t.role for t in arch.terms}
             if "value" in roles:
                 roles.discard("value")
@@ -249,7 +284,7 @@ def name_clusters(levels: pd.DataFrame, sizes: Mapping[int, int] | None = None) 
     clusters = list(levels.index)
     level_of = {c: {r: float(v) for r, v in levels.loc[c].items() if pd.notna(v)} for c in clusters}
     scores = {c: archetype_scores(level_of[c]) for c in clusters}
-    order = {a.name: i for i, a in enumerate(ARCHETYPES)}
+    order = {n: i for i, a in enumerate(ARCHETYPES) for n in (a.name, a.plain_name) if n}
 
     def best_of(c: int, exclude: set[str]) -> tuple[str, float] | None:
         cands = [(n, s) for n, s in scores[c].items() if n not in exclude and s >= MIN_ARCHETYPE_SCORE]
@@ -265,7 +300,7 @@ def name_clusters(levels: pd.DataFrame, sizes: Mapping[int, int] | None = None) 
 
     # Step 2: move weaker look-alikes to a free archetype that fits nearly as well.
     used = set(name.values())
-    for base in [a.name for a in ARCHETYPES]:
+    for base in order:
         members = sorted((c for c in clusters if name[c] == base), key=lambda c: (-fit[c], c))
         for c in members[1:]:
             alt = best_of(c, used)
@@ -327,6 +362,23 @@ def name_clusters(levels: pd.DataFrame, sizes: Mapping[int, int] | None = None) 
 # --------------------------------------------------------------------------------------------
 
 
+def currency_label(codes: Sequence[str | None]) -> tuple[str, str]:
+    """How descriptions print money for the orders' currencies: ``(prefix, note)``.
+
+    One currency: its symbol (:data:`CURRENCY_SYMBOLS`, e.g. ``"£"``) or its ISO code and a
+    space (``"CHF "``), no note. Several currencies: no prefix, and a note naming them (amounts
+    of different currencies are not one figure, so no single symbol may be printed). No known
+    currency (no orders, or no code on any order): no prefix, no note.
+    """
+    clean = sorted({str(c).strip().upper() for c in codes if c is not None and str(c).strip()})
+    if len(clean) == 1:
+        code = clean[0]
+        return CURRENCY_SYMBOLS.get(code, f"{code} "), ""
+    if len(clean) > 1:
+        return "", f"amounts mix currencies ({', '.join(clean)})"
+    return "", ""
+
+
 def _num(x: float) -> str:
     """Compact number: 1,234 / 152 / 14 / 2.3."""
     if not math.isfinite(x):
@@ -371,8 +423,13 @@ def describe_cluster(
     roles: Mapping[str, str],
     currency: str = "$",
     fallback: Sequence[tuple[str, float, float]] = (),
+    currency_note: str = "",
 ) -> str:
     """One-line description from the role columns' cluster means.
+
+    Only the roles in ``roles`` are spoken about (a role whose column is absent, or was left
+    out as uninformative, never appears). Amounts are printed with the ``currency`` prefix;
+    ``currency_note`` (e.g. mixed currencies, :func:`currency_label`) is appended in brackets.
 
     Frequency, average order and recency always appear when available; tenure, discount share,
     sessions and email opens appear when the cluster differs from the population on them (at
@@ -430,6 +487,8 @@ def describe_cluster(
             line += f"; {_ratio(ratio)} the average revenue"
         else:
             line += "; about average revenue"
+    if currency_note:
+        line += f" ({currency_note})"
     return line + "."
 
 
@@ -527,6 +586,7 @@ def build_personas(
     roles: Mapping[str, str | None] | None = None,
     currency: str = "$",
     top_categories: int = 3,
+    currency_note: str = "",
 ) -> pd.DataFrame:
     """One row per cluster: size, shares, profile, top categories, name and description.
 
@@ -545,8 +605,9 @@ def build_personas(
             any revenue column ``revenue_share`` is null.
         roles: feature-role mapping overriding :data:`DEFAULT_ROLE_ALIASES`
             (``{"frequency": "n_purchases", "email": None}``).
-        currency: symbol used in descriptions.
+        currency: prefix of amounts in descriptions (:func:`currency_label`).
         top_categories: how many categories to list.
+        currency_note: appended to every description, e.g. that amounts mix currencies.
 
     Returns:
         Columns ``cluster_id, persona_name, description, size, share, revenue_share``, the
@@ -600,7 +661,9 @@ def build_personas(
         fallback = [
             (str(r.feature), float(r.cluster_mean), float(r.ratio)) for r in feats.head(3).itertuples()
         ]
-        descriptions.append(describe_cluster(means, pops, cl_levels, role_map, currency, fallback))
+        descriptions.append(
+            describe_cluster(means, pops, cl_levels, role_map, currency, fallback, currency_note)
+        )
     out.insert(1, "persona_name", [names[c] for c in clusters])
     out.insert(2, "description", descriptions)
 

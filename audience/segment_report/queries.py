@@ -108,8 +108,22 @@ def _load_data_quality(wh: Warehouse) -> DataQuality:
     return dq
 
 
+def _fit_status_notes(wh: Warehouse) -> list[str]:
+    """The current clustering version's status when it is not a plain fit, and the features left out."""
+    notes = []
+    if wh.missing("cluster_model_history") is None and "fit_status" in wh.columns["cluster_model_history"]:
+        for r in wh.rows("select fit_status, status_reason from main.cluster_model_history where is_current"):
+            if r["fit_status"] != "fitted":
+                notes.append(f"Clustering: {r['status_reason']}")
+    if wh.missing("cluster_feature_selection") is None:
+        left_out = wh.rows("select feature, detail from main.cluster_feature_selection where not is_used")
+        notes.extend(f"Feature {r['feature']} left out of the clustering: {r['detail']}." for r in left_out)
+    return notes
+
+
 def _load_k_selection(wh: Warehouse) -> KSelection:
     ks = KSelection()
+    ks.notes.extend(_fit_status_notes(wh))
     reason = wh.missing("cluster_k_selection")
     if reason:
         ks.notes.append(not_available("The elbow and silhouette curves are", reason))

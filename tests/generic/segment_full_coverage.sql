@@ -8,9 +8,10 @@
               eligible: ref('customer_profiles')       # who must be covered
               eligible_where: "order_count >= 1"       # optional filter of the eligible
               entity_column: person_id                 # default person_id (both sides)
+              exempt_if: "<sql condition>"             # optional: when it holds, nothing is returned
             config: {where: "segment_type = 'cluster'"}   # which memberships count
 -#}
-{% test segment_full_coverage(model, eligible, entity_column='person_id', eligible_entity_column=none, eligible_where=none) %}
+{% test segment_full_coverage(model, eligible, entity_column='person_id', eligible_entity_column=none, eligible_where=none, exempt_if=none) %}
 {%- set eligible_key = eligible_entity_column or entity_column -%}
 with
 
@@ -29,4 +30,7 @@ select eligible.entity_id
 from eligible
 left join covered on eligible.entity_id = covered.entity_id
 where covered.entity_id is null
+{%- if exempt_if %}
+  and not ({{ exempt_if }})
+{%- endif %}
 {% endtest %}

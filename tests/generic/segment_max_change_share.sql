@@ -17,9 +17,10 @@
               max_share: 0.2
               entity_column: person_id       # default person_id
               segment_column: segment_name   # default segment_name
+              exempt_if: "<sql condition>"   # optional: when it holds, the test returns nothing
             config: {where: "segment_type = 'cluster'", severity: warn}
 -#}
-{% test segment_max_change_share(model, previous, max_share, previous_where=none, entity_column='person_id', segment_column='segment_name') %}
+{% test segment_max_change_share(model, previous, max_share, previous_where=none, entity_column='person_id', segment_column='segment_name', exempt_if=none) %}
 {%- set found = namespace(relation=none) -%}
 {%- if execute -%}
     {%- for node in graph.nodes.values() -%}
@@ -85,5 +86,8 @@ select
 from totals
 where n_in_both > 0
   and n_changed * 1.0 / n_in_both > {{ max_share }}
+{%- if exempt_if %}
+  and not ({{ exempt_if }})
+{%- endif %}
 {%- endif %}
 {% endtest %}

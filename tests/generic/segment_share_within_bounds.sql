@@ -11,9 +11,10 @@
               min_share: 0.01                # default 0
               max_share: 0.6                 # default 1
               segments: [vip, win_back]      # optional: only these (and they must exist)
+              exempt_if: "<sql condition>"   # optional: when it holds, the test returns nothing
             config: {where: "segment_type = 'cluster'", severity: warn}
 -#}
-{% test segment_share_within_bounds(model, segment_column='segment_name', entity_column='person_id', min_share=0, max_share=1, segments=none) %}
+{% test segment_share_within_bounds(model, segment_column='segment_name', entity_column='person_id', min_share=0, max_share=1, segments=none, exempt_if=none) %}
 with
 
 members as (
@@ -62,6 +63,9 @@ shares as (
 
 select *
 from shares
-where coalesce(share, 0) < {{ min_share }}
-   or coalesce(share, 0) > {{ max_share }}
+where (coalesce(share, 0) < {{ min_share }}
+   or coalesce(share, 0) > {{ max_share }})
+{%- if exempt_if %}
+  and not ({{ exempt_if }})
+{%- endif %}
 {% endtest %}

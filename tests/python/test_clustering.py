@@ -12,7 +12,9 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from audience import cluster_job
 from audience import clustering as cl
+from audience import feature_information as fi
 
 # --------------------------------------------------------------------------------------------
 # Simulated data
@@ -507,3 +509,211 @@ def test_validation_values_are_in_range(noise) -> None:
     assert table[table["metric"] == "bootstrap_jaccard"]["value"].between(0, 1).all()
     assert table[table["metric"] == "silhouette"]["value"].between(-1, 1).all()
     assert set(table["status"]) <= {"ok", "warn"}
+
+
+# --------------------------------------------------------------------------------------------
+# Segment contracts, informative features, data too small to cluster
+# --------------------------------------------------------------------------------------------
+
+CONTRACT_FEATURES = ["order_count", "recency_days", "tenure_days", "avg_order_value"]
+CONTRACT_LOG = ["order_count", "tenure_days", "avg_order_value"]
+
+
+def one_time_buyers(n: int = 1000, share: float = 0.75, seed: int = 0) -> pd.DataFrame:
+    """A transactions-only shop where `share` of the people bought once (tenure 0)."""
+    rng = np.random.default_rng(seed)
+    once = rng.random(n) < share
+    recency = rng.uniform(0, 700, n)
+    return pd.DataFrame(
+        {
+            "person_id": [f"p{i:05d}" for i in range(n)],
+            "order_count": np.where(once, 1, 2 + rng.poisson(3, n)).astype(float),
+            "recency_days": recency,
+            "tenure_days": np.where(once, 0.0, recency + rng.uniform(30, 500, n)),
+            "avg_order_value": np.exp(rng.normal(3.5, 0.6, n)),
+        }
+    )
+
+
+def test_k_rule_honours_the_max_share_contract_on_one_time_buyers() -> None:
+    df = one_time_buyers()
+    # Without the max-share contract Calinski-Harabasz splits one-time from repeat buyers:
+    # k=2 with about three quarters of the people in one cluster.
+    free = cl.segment(df, CONTRACT_FEATURES, CONTRACT_LOG, seed=1, validate=False)
+    assert free.k == 2 and free.model.sizes.max() / len(df) > 0.7
+    bound = cl.segment(df, CONTRACT_FEATURES, CONTRACT_LOG, seed=1, validate=False, max_cluster_share=0.6)
+    shares = bound.model.sizes / len(df)
+    assert bound.status == "fitted"
+    assert shares.max() <= 0.6 and shares.min() >= cl.MIN_CLUSTER_SHARE
+    row = bound.k_table.set_index("k")
+    assert not row.loc[2, "chosen"] and row.loc[2, "max_cluster_share"] > 0.6
+    assert "k=[2] excluded" in bound.reason
+    # the chosen k is the best Calinski-Harabasz among the k that meet the contract
+    ok = row[row["max_cluster_share"] <= 0.6]
+    assert bound.k == int(ok["calinski_harabasz"].idxmax())
+
+
+def test_no_k_meets_the_contracts_gives_a_recorded_fallback() -> None:
+    rng = np.random.default_rng(3)
+    # 85% of the people share one profile: every k keeps them together in one cluster.
+    same = np.tile([1.0, 30.0], (850, 1))
+    spread = np.column_stack([rng.integers(2, 30, 150), rng.uniform(40, 400, 150)])
+    df = pd.DataFrame(np.vstack([same, spread]), columns=["order_count", "avg_order_value"])
+    result = cl.segment(
+        df, ["order_count", "avg_order_value"], k_max=6, seed=0, validate=False, max_cluster_share=0.6
+    )
+    assert result.status == "fallback"
+    assert result.reason.startswith("fallback: no k in 2..6 meets the segment contracts")
+    assert result.model.sizes.max() / len(df) >= 0.85
+    # the fallback k has the smallest largest cluster among the k whose smallest is large enough
+    table = result.k_table
+    eligible = table[table["min_cluster_share"] >= cl.MIN_CLUSTER_SHARE]
+    assert result.k == int(eligible.sort_values(["max_cluster_share", "k"])["k"].iloc[0])
+
+
+def test_meets_contracts_reads_both_bounds() -> None:
+    table = pd.DataFrame(
+        {"k": [2, 3, 4], "min_cluster_share": [0.3, 0.005, 0.1], "max_cluster_share": [0.7, 0.5, 0.4]}
+    )
+    assert cl.meets_contracts(table, 0.01).tolist() == [True, False, True]
+    assert cl.meets_contracts(table, 0.01, 0.6).tolist() == [False, False, True]
+    k, reason = cl.choose_k(
+        table.assign(
+            wcss=[3.0, 2.0, 1.0], silhouette=0.3, calinski_harabasz=[9.0, 8.0, 7.0], davies_bouldin=1.0
+        ),
+        max_cluster_share=0.6,
+    )
+    assert k == 4 and "k=[2, 3] excluded" in reason
+
+
+def test_feature_information_rules() -> None:
+    n = 1000
+    df = pd.DataFrame(
+        {
+            "varied": np.arange(n, dtype=float),
+            "zeros": np.zeros(n),  # e.g. sessions_90d without web events
+            "mostly_null": np.where(np.arange(n) < 960, np.nan, 1.0 * np.arange(n)),
+            "dominant": np.where(np.arange(n) < 992, 0.0, 1.0),  # 99.2% one value
+            "almost": np.where(np.arange(n) < 980, 0.0, 1.0),  # 98%: still informative
+        }
+    )
+    info = fi.feature_information(df, list(df.columns)).set_index("feature")
+    assert info["reason"].to_dict() == {
+        "varied": "informative",
+        "zeros": "constant",
+        "mostly_null": "mostly_null",
+        "dominant": "dominant_value",
+        "almost": "informative",
+    }
+    assert info["is_informative"].to_dict() == {
+        "varied": True,
+        "zeros": False,
+        "mostly_null": False,
+        "dominant": False,
+        "almost": True,
+    }
+    assert fi.feature_information(df.iloc[0:0], ["varied"])["reason"].tolist() == ["no_rows"]
+    assert fi.column_information(df["varied"], source_rows=0)["reason"] == "no_rows"
+    with pytest.raises(KeyError, match="typo"):
+        fi.feature_information(df, ["typo"])
+
+
+def _job_profile(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    df = one_time_buyers(n, seed=seed)
+    df["sessions_90d"] = 0.0  # no web events at all
+    df["email_open_rate"] = np.nan  # no email events
+    return df
+
+
+def _job_config(**kw) -> cluster_job.ClusterConfig:
+    base = dict(
+        features=CONTRACT_FEATURES + ["sessions_90d", "email_open_rate"],
+        log_features=CONTRACT_LOG + ["sessions_90d"],
+        k_min=2,
+        k_max=6,
+        seed=1,
+        validate=False,
+        max_cluster_share=0.6,
+    )
+    return cluster_job.ClusterConfig(**{**base, **kw})
+
+
+def _run_text(frame: pd.DataFrame, metric: str) -> str:
+    rows = frame[(frame["artifact"] == "run") & (frame["metric"] == metric)]
+    return str(rows["text_value"].iloc[0])
+
+
+def test_uninformative_features_are_left_out_of_the_fit_and_reported() -> None:
+    out = cluster_job.fit_cluster_artifacts(_job_profile(), _job_config())
+    fitted = out.loc[out["artifact"] == "transform", "feature"].unique().tolist()
+    assert sorted(fitted) == sorted(CONTRACT_FEATURES)
+    sel = out[(out["artifact"] == "feature_selection") & (out["metric"] == "reason")]
+    assert dict(zip(sel["feature"], sel["text_value"], strict=True)) == {
+        **{f: "informative" for f in CONTRACT_FEATURES},
+        "sessions_90d": "constant",
+        "email_open_rate": "mostly_null",
+    }
+    assert _run_text(out, "fit_status") == "fitted"
+    assert "left out as uninformative: sessions_90d, email_open_rate" in _run_text(out, "status_reason")
+    shares = out[(out["artifact"] == "k_selection") & (out["metric"] == "max_cluster_share")]
+    chosen = out[(out["artifact"] == "k_selection") & (out["metric"] == "chosen") & (out["value"] == 1)]
+    assert shares.set_index("k").loc[int(chosen["k"].iloc[0]), "value"] <= 0.6
+
+
+@pytest.mark.parametrize(
+    ("profile", "why"),
+    [
+        (_job_profile().iloc[0:0], "no eligible people"),
+        (_job_profile().iloc[:1], "only 1 eligible people"),
+        (_job_profile().iloc[:3], "only 3 eligible people"),
+        (
+            _job_profile().assign(order_count=1.0, recency_days=5.0, tenure_days=0.0, avg_order_value=20.0),
+            "no clustering feature carries information",
+        ),
+    ],
+    ids=["nobody", "one person", "three people", "all identical"],
+)
+def test_data_too_small_to_cluster_is_not_fitted_with_a_reason(profile, why) -> None:
+    out = cluster_job.fit_or_reuse(profile, _job_config(), None)
+    assert set(out["artifact"]) == {"feature_selection", "run"}
+    assert _run_text(out, "fit_status") == "not_fitted"
+    assert why in _run_text(out, "status_reason")
+    # the next build on the same data adds the same version again, no traceback
+    again = cluster_job.fit_or_reuse(profile, _job_config(), out)
+    assert again["model_version"].unique().tolist() == out["model_version"].unique().tolist()
+
+
+def test_fewer_distinct_profiles_than_k_caps_the_range() -> None:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"person_id": [f"p{i}" for i in range(300)]})
+    df["order_count"] = rng.choice([1.0, 5.0, 20.0], 300)  # three distinct profiles
+    reason, k_high = cluster_job.unfit_reason(df, ["order_count"], _job_config(features=["order_count"]))
+    assert reason is None and k_high == 3
+    out = cluster_job.fit_cluster_artifacts(df, _job_config(features=["order_count"], log_features=[]))
+    assert out.loc[out["artifact"] == "centroid", "cluster_id"].nunique() <= 3
+    assert "k range capped at 3" in _run_text(out, "status_reason")
+
+
+def test_a_fallback_fit_is_never_the_reference_of_the_next_refit() -> None:
+    profile = _job_profile()
+    first = cluster_job.fit_cluster_artifacts(profile, _job_config())
+    assert _run_text(first, "fit_status") == "fitted"
+    tight = cluster_job.fit_cluster_artifacts(profile, _job_config(max_cluster_share=0.05), first)
+    assert _run_text(tight, "fit_status") == "fallback"
+    assert _run_text(tight, "status_reason").startswith("fallback:")
+    third = cluster_job.fit_cluster_artifacts(profile, _job_config(seed=2), pd.concat([first, tight]))
+    previous = third[(third["artifact"] == "matching") & (third["metric"] == "previous_model_version")]
+    assert previous["text_value"].iloc[0] == first["model_version"].iloc[0]
+
+
+def test_refit_with_another_informative_feature_set_is_a_feature_change() -> None:
+    profile = _job_profile()
+    first = cluster_job.fit_cluster_artifacts(profile, _job_config())
+    # sessions now carry information: auto refits, the new model uses them
+    active = profile.assign(sessions_90d=np.random.default_rng(1).poisson(4, len(profile)).astype(float))
+    added = cluster_job.fit_or_reuse(active, _job_config(refit="auto"), first)
+    assert "sessions_90d" in set(added.loc[added["artifact"] == "transform", "feature"])
+    # without a refit the stored (reduced) model keeps scoring: its features are all configured
+    assert cluster_job.fit_or_reuse(active, _job_config(refit=False), first).empty
+    with pytest.raises(ValueError, match="not all in cluster_features"):
+        cluster_job.fit_or_reuse(profile, _job_config(refit=False, features=["order_count"]), first)

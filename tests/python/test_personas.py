@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from audience import persona_job as pj
 from audience import personas as ps
 
 FEATURES = [
@@ -311,3 +312,85 @@ def test_build_personas_is_deterministic() -> None:
     ]
     assert list(a.columns[: len(expected)]) == expected
     assert {f"mean_{f}" for f in FEATURES} | {f"z_{f}" for f in FEATURES} <= set(a.columns)
+
+
+# --------------------------------------------------------------------------------------------
+# Personas from what the data holds: absent sources, the orders' currency, no clusters
+# --------------------------------------------------------------------------------------------
+
+#: Words a persona may only use when the data has web sessions / email events.
+WEB_WORDS = re.compile(r"session|visitor|brows|web", re.IGNORECASE)
+EMAIL_WORDS = re.compile(r"email|open", re.IGNORECASE)
+
+
+def _clustered_without_web_or_email(seed: int = 0) -> pd.DataFrame:
+    """Clustered people of a shop with no web or email events: those columns are all 0."""
+    df = population(list(ARCHETYPE_PROFILES), n=120, seed=seed)
+    df = df.rename(
+        columns={"cluster": "cluster_id", "revenue": "total_revenue", "fav_category": "favourite_category"}
+    )
+    df["sessions_90d"] = 0.0
+    df["email_open_rate"] = 0.0
+    df["model_version"] = "v1"
+    return df.drop(columns=["truth"])
+
+
+def test_personas_never_name_a_feature_the_data_does_not_have() -> None:
+    clustered = _clustered_without_web_or_email()
+    used = [f for f in FEATURES if f not in ("sessions_90d", "email_open_rate")]
+    out = pj.build_segment_personas(clustered, FEATURES, ["GBP"], None, used)
+    assert len(out) == len(ARCHETYPE_PROFILES)
+    for text in out["persona_name"].tolist() + out["description"].tolist():
+        assert not WEB_WORDS.search(text), text
+        assert not EMAIL_WORDS.search(text), text
+    # the new-customer archetype still exists, under a name that does not imply visits
+    assert any("new customers" in n.lower() for n in out["persona_name"])
+    assert not any(c.endswith(("sessions_90d", "email_open_rate")) for c in out.columns)
+    assert {"mean_order_count", "z_recency_days"} <= set(out.columns)
+    # with the events present the same people are described with them
+    with_web = clustered.assign(sessions_90d=population(list(ARCHETYPE_PROFILES), n=120)["sessions_90d"])
+    full = pj.build_segment_personas(with_web, FEATURES, ["GBP"], None, used + ["sessions_90d"])
+    assert any(WEB_WORDS.search(t) for t in full["persona_name"].tolist() + full["description"].tolist())
+
+
+def test_an_uninformative_non_feature_column_is_not_described() -> None:
+    clustered = _clustered_without_web_or_email()
+    # order values known for 3% of the people only: no segment's average order can be told
+    known = np.arange(len(clustered)) % 33 == 0
+    clustered["avg_order_value"] = clustered["avg_order_value"].where(known)
+    out = pj.build_segment_personas(clustered, ["order_count", "recency_days"], ["EUR"])
+    assert not any("avg order" in d for d in out["description"]), out["description"].tolist()
+    assert any("last order" in d for d in out["description"])
+
+
+@pytest.mark.parametrize(
+    ("codes", "money", "note"),
+    [
+        (["GBP"], "£", None),
+        (["EUR"], "€", None),
+        (["CHF"], "CHF ", None),
+        (["GBP", "USD"], None, "amounts mix currencies (GBP, USD)"),
+        ([], None, None),
+    ],
+)
+def test_descriptions_print_the_orders_currency(codes, money, note) -> None:
+    out = pj.build_segment_personas(_clustered_without_web_or_email(), FEATURES[:4], codes)
+    for d in out["description"]:
+        assert re.search(rf"avg order {re.escape(money or '')}\d", d), d
+        assert "$" not in d
+        assert (note in d) if note else "mix" not in d
+
+
+def test_currency_label() -> None:
+    assert ps.currency_label(["gbp", "GBP", None]) == ("£", "")
+    assert ps.currency_label(["XYZ"]) == ("XYZ ", "")
+    assert ps.currency_label(["USD", "EUR"]) == ("", "amounts mix currencies (EUR, USD)")
+    assert ps.currency_label([]) == ("", "")
+
+
+def test_no_clustered_people_gives_an_empty_typed_table() -> None:
+    empty = _clustered_without_web_or_email().iloc[0:0]
+    out = pj.build_segment_personas(empty, FEATURES, ["GBP"], None, [])
+    assert out.empty
+    assert {"cluster_id", "persona_name", "description", "size", "share"} <= set(out.columns)
+    assert str(out["persona_name"].dtype) == "string"

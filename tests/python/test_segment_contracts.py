@@ -38,11 +38,14 @@ seeds:
           config: {where: "segment_type = 'cluster'", severity: "{{ var('contract_severity', 'error') }}"}
       - segment_full_coverage:
           name: contract_coverage
-          arguments: {eligible: "ref('eligible')", eligible_where: "order_count >= 1"}
+          arguments:
+            eligible: "ref('eligible')"
+            eligible_where: "order_count >= 1"
+            exempt_if: "{{ var('exempt', 'false') }}"
           config: {where: "segment_type = 'cluster'", severity: "{{ var('contract_severity', 'error') }}"}
       - segment_share_within_bounds:
           name: contract_share
-          arguments: {min_share: 0.2, max_share: 0.6}
+          arguments: {min_share: 0.2, max_share: 0.6, exempt_if: "{{ var('exempt', 'false') }}"}
           config: {where: "segment_type = 'cluster'", severity: "{{ var('contract_severity', 'error') }}"}
       - segment_share_within_bounds:
           name: contract_rule_share
@@ -54,6 +57,7 @@ seeds:
             previous: previous_membership
             previous_where: "segment_type = 'cluster'"
             max_share: 0.35
+            exempt_if: "{{ var('exempt', 'false') }}"
           config: {where: "segment_type = 'cluster'", severity: "{{ var('contract_severity', 'error') }}"}
   - name: previous_membership
     config:
@@ -77,7 +81,9 @@ def _membership_csv(clusters: dict[str, str | list[str]], rules: dict[str, str] 
     return "\n".join(lines) + "\n"
 
 
-def _build(tmp_path: Path, membership: str, previous: str | None, severity: str = "error") -> tuple[int, str]:
+def _build(
+    tmp_path: Path, membership: str, previous: str | None, severity: str = "error", exempt: str = "false"
+) -> tuple[int, str]:
     project = tmp_path / "contracts"
     (project / "seeds").mkdir(parents=True)
     (project / "tests" / "generic").mkdir(parents=True)
@@ -100,7 +106,7 @@ def _build(tmp_path: Path, membership: str, previous: str | None, severity: str 
         (project / "seeds" / "previous_membership.csv").write_text(previous)
     proc = subprocess.run(
         [DBT, "build", "--project-dir", str(project), "--profiles-dir", str(project),
-         "--vars", f"{{contract_severity: {severity}}}"],
+         "--vars", f"{{contract_severity: {severity}, exempt: '{exempt}'}}"],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     return proc.returncode, proc.stdout + proc.stderr
@@ -155,3 +161,19 @@ def test_severity_warn_reports_without_failing_the_build(tmp_path):
     assert code == 0, out[-3000:]
     assert _failed(out) == {"contract_exclusive"}
     assert "WARN=1" in out
+
+
+@pytest.mark.parametrize(
+    "membership",
+    [
+        {p: s for p, s in GOOD.items() if p != "p10"},
+        {p: ("A" if i < 8 else "B") for i, p in enumerate(PEOPLE)},
+        {**GOOD, "p01": "B", "p02": "B", "p06": "A", "p07": "A"},
+    ],
+    ids=["uncovered", "too_big", "churn"],
+)
+def test_exempt_if_condition_lifts_a_contract(tmp_path, membership):
+    """`exempt_if` (a recorded clustering fallback on segment_membership) lifts exactly the
+    contract it is set on; the same data fails that contract without it (cases above)."""
+    code, out = _build(tmp_path, _membership_csv(membership), _membership_csv(GOOD), exempt="1 = 1")
+    assert code == 0 and _failed(out) == set(), out[-3000:]

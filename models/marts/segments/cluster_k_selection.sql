@@ -14,6 +14,8 @@ final as (
         max(case when metric = 'calinski_harabasz' then value end) as calinski_harabasz,
         max(case when metric = 'davies_bouldin' then value end) as davies_bouldin,
         max(case when metric = 'min_cluster_share' then value end) as min_cluster_share,
+        max(case when metric = 'max_cluster_share' then value end) as max_cluster_share,
+        max(case when metric = 'meets_contracts' then value end) = 1 as meets_contracts,
         max(case when metric = 'is_knee' then value end) = 1 as is_knee,
         max(case when metric = 'chosen' then value end) = 1 as is_chosen
     from fit

@@ -1,6 +1,7 @@
 {#-
-    One row per stored version of the K-Means model (cluster_fit is its registry), with how the
-    version relates to the one before it. `is_current` marks the version everything is scored
+    One row per stored version of the K-Means model (cluster_fit is its registry), with its
+    fit_status (fitted / fallback / not_fitted) and why, and how the version relates to the one
+    before it. `is_current` marks the version everything is scored
     with: the var `cluster_model_version` when set, else the latest fit (highest fit_sequence).
 -#}
 with
@@ -14,7 +15,13 @@ runs as (
         model_version,
         max(k) as k,
         max(case when metric = 'fit_sequence' then value end) as fit_sequence,
-        max(case when metric = 'fit_mean_squared_distance' then value end) as fit_mean_squared_distance
+        max(case when metric = 'fit_mean_squared_distance' then value end) as fit_mean_squared_distance,
+        -- versions stored before fit_status existed were fitted models
+        coalesce(max(case when metric = 'fit_status' then text_value end), 'fitted') as fit_status,
+        coalesce(
+            max(case when metric = 'status_reason' then text_value end),
+            max(case when metric = 'k_reason' then text_value end)
+        ) as status_reason
     from fit
     where artifact = 'run'
     group by model_version
@@ -44,6 +51,8 @@ final as (
         runs.model_version,
         cast(runs.fit_sequence as integer) as fit_sequence,
         runs.k,
+        runs.fit_status,
+        runs.status_reason,
         runs.fit_mean_squared_distance,
         matching.previous_model_version,
         matching.ari_vs_previous,
