@@ -141,6 +141,8 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # a body FastAPI cannot parse (not UTF-8, not JSON): malformed input
+            return error_response(422, "invalid_request", str(exc.detail))
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 

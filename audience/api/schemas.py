@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 MAX_BATCH = 100  # ids in one POST /v1/customers:batchGet
 MAX_PAGE = 1000  # rows in one page of members or changes
@@ -18,6 +18,14 @@ PERSON_ID_PATTERN = r"^p_[!-~]{1,128}$"
 SEGMENT_NAME_PATTERN = r"^[^\x00-\x1f\x7f/]{1,128}$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,512}$"
 
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The warehouse keeps timestamps in UTC without a zone (macros/standardize/parse_timestamp.sql);
+# answers carry the zone, as RFC 3339 date-times must.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 CustomerId = Annotated[str, StringConstraints(pattern=CUSTOMER_ID_PATTERN)]
 SegmentType = Literal["rule", "cluster", "predictive", "trigger"]
 Withheld = Literal["no_pii_scope", "no_email_consent"]
@@ -56,12 +64,12 @@ class Profile(BaseModel):
     country_code: str | None
     region: str | None
     income_band: str | None
-    signup_at: datetime | None
+    signup_at: UtcDatetime | None
     order_count: int | None
     total_revenue: float | None
     avg_order_value: float | None
-    first_order_at: datetime | None
-    last_order_at: datetime | None
+    first_order_at: UtcDatetime | None
+    last_order_at: UtcDatetime | None
     recency_days: int | None
     tenure_days: int | None
     rfm_score: str | None
@@ -88,13 +96,13 @@ class SegmentMembership(BaseModel):
     segment_type: SegmentType
     segment_name: str
     reason: str | None = Field(description="Why the person is in the segment, in words.")
-    assigned_at: datetime | None
+    assigned_at: UtcDatetime | None
 
 
 class ModelVersion(BaseModel):
     model_name: str
     model_version: str
-    trained_at: datetime | None
+    trained_at: UtcDatetime | None
 
 
 class Customer(BaseModel):
@@ -138,7 +146,7 @@ class Member(BaseModel):
     person_id: str
     primary_customer_id: str | None
     reason: str | None
-    assigned_at: datetime | None
+    assigned_at: UtcDatetime | None
 
 
 class MemberPage(BaseModel):
@@ -153,7 +161,7 @@ class Change(BaseModel):
     person_id: str
     primary_customer_id: str | None
     transition: Literal["entered", "exited"]
-    transition_at: datetime
+    transition_at: UtcDatetime
     is_initial_load: bool | None = Field(
         description="True for the entries of the very first membership snapshot."
     )
@@ -164,7 +172,7 @@ class ChangePage(BaseModel):
     publish_id: str
     segment_type: SegmentType
     segment_name: str
-    since: datetime
+    since: UtcDatetime
     changes: list[Change]
     next_cursor: str | None
 
@@ -172,8 +180,10 @@ class ChangePage(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     publish_id: str
-    build_started_at: datetime | None
-    published_at: datetime | None = Field(description="As recorded by the publish (bi_publish.published_at).")
+    build_started_at: UtcDatetime | None
+    published_at: UtcDatetime | None = Field(
+        description="As recorded by the publish (bi_publish.published_at)."
+    )
     age_seconds: float = Field(description="Seconds since the BI file was written (its modification time).")
     as_of_date: date | None
     snapshot_loaded_in_seconds: float
