@@ -50,17 +50,10 @@ def person_of_customer(snap: Snapshot, customer_id: str) -> str | None:
 
 def customer(snap: Snapshot, person_id: str, requested_id: str, pii: bool) -> dict | None:
     """The API's view of one person, or None when no profile has that person_id."""
-    profiles = snap.rows("select * from profiles where person_id = ?", [person_id])
-    if not profiles:
+    people = snap.rows("select * from people where person_id = ?", [person_id])
+    if not people:
         return None
-    p = profiles[0]
-    ids = [
-        r["customer_id"]
-        for r in snap.rows(
-            "select customer_id from customer_ids where person_id = ? order by customer_id", [person_id]
-        )
-    ]
-    scores = snap.rows("select * from scores where person_id = ?", [person_id])
+    p = people[0]
     segments = snap.rows(
         "select segment_type, segment_name, reason, assigned_at from membership "
         "where person_id = ? order by segment_type, segment_name",
@@ -78,7 +71,7 @@ def customer(snap: Snapshot, person_id: str, requested_id: str, pii: bool) -> di
             withheld["email"] = "no_email_consent"
     profile = {
         "primary_customer_id": p["primary_customer_id"],
-        "customer_ids": ids,
+        "customer_ids": p["customer_ids"] or [],
         "email": email,
         "first_name": first_name,
         "withheld": withheld,
@@ -96,7 +89,7 @@ def customer(snap: Snapshot, person_id: str, requested_id: str, pii: bool) -> di
         "publish_id": snap.publish_id,
         "as_of_date": p["as_of_date"],
         "profile": profile,
-        "scores": {k: scores[0][k] for k in SCORE_FIELDS} if scores else None,
+        "scores": {k: p[k] for k in SCORE_FIELDS} if p["is_scored"] else None,
         "segments": segments,
         "model_versions": snap.model_versions,
     }

@@ -31,18 +31,21 @@ import duckdb
 # what a snapshot copies from the BI file: (table in the snapshot, select on the attached file `bi`)
 SNAPSHOT_TABLES: dict[str, str] = {
     "customer_ids": "select customer_id, person_id from bi.customer_ids",
-    "profiles": """
-        select person_id, primary_customer_id, customer_id_count, email, first_name,
-            country_code, region, income_band, signup_at, order_count, total_revenue,
-            avg_order_value, first_order_at, last_order_at, recency_days, tenure_days,
-            rfm_score, rfm_segment, has_email_consent, has_sms_consent, has_ads_consent,
-            has_marketing_consent, has_crm_record, as_of_date
-        from bi.customer_profiles
-    """,
-    "scores": """
-        select person_id, clv, churn_probability, p_alive, expected_purchases,
-            expected_avg_order_value, clv_decile, churn_decile, as_of_date
-        from bi.customer_scores
+    # one row per person: profile, scores and customer_ids, so a lookup reads one indexed row
+    "people": """
+        select p.person_id, p.primary_customer_id, ids.customer_ids, p.email, p.first_name,
+            p.country_code, p.region, p.income_band, p.signup_at, p.order_count, p.total_revenue,
+            p.avg_order_value, p.first_order_at, p.last_order_at, p.recency_days, p.tenure_days,
+            p.rfm_score, p.rfm_segment, p.has_email_consent, p.has_sms_consent, p.has_ads_consent,
+            p.has_marketing_consent, p.has_crm_record, p.as_of_date,
+            s.person_id is not null as is_scored, s.clv, s.churn_probability, s.p_alive,
+            s.expected_purchases, s.expected_avg_order_value, s.clv_decile, s.churn_decile
+        from bi.customer_profiles as p
+        left join bi.customer_scores as s using (person_id)
+        left join (
+            select person_id, list(customer_id order by customer_id) as customer_ids
+            from bi.customer_ids group by person_id
+        ) as ids using (person_id)
     """,
     # the CRM key of each member is joined once here, not per page
     "membership": """
@@ -82,9 +85,7 @@ SNAPSHOT_TABLES: dict[str, str] = {
 }
 INDEXES = (
     "create unique index customer_ids_key on customer_ids (customer_id)",
-    "create index customer_ids_person on customer_ids (person_id)",
-    "create unique index profiles_key on profiles (person_id)",
-    "create unique index scores_key on scores (person_id)",
+    "create unique index people_key on people (person_id)",
     "create index membership_person on membership (person_id)",
 )
 
@@ -166,7 +167,7 @@ def load_snapshot(path: Path, stamp: tuple, threads: int = 2) -> Snapshot:
         publishes = con.execute("select publish_id, build_started_at, published_at from publish").fetchall()
         if len(publishes) != 1:
             raise ValueError(f"{path}: bi_publish holds {len(publishes)} publish ids, expected one")
-        as_of = con.execute("select max(as_of_date) from profiles").fetchone()[0]
+        as_of = con.execute("select max(as_of_date) from people").fetchone()[0]
         con.execute("detach bi")
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")

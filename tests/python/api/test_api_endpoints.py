@@ -299,9 +299,8 @@ def test_oversized_or_malformed_batches(api_server, api_keys):
         {"customer_ids": "C1"},
     ):
         assert_error(api_server.call("POST", "/v1/customers:batchGet", key, body), 422, "invalid_request")
-    assert_error(
-        api_server.call("POST", "/v1/customers:batchGet", key, raw=b"{not json"), 422, "invalid_request"
-    )
+    for raw in (b"{not json", b"\xff\xfe"):
+        assert_error(api_server.call("POST", "/v1/customers:batchGet", key, raw=raw), 422, "invalid_request")
 
 
 def test_stale_cursor_from_another_publish_is_409(api_server, api_keys):
