@@ -1,8 +1,9 @@
 """Bounded load test of the scoring API on loopback (README, "Scoring API for a CRM").
 
-Starts `audience serve` on 127.0.0.1 and a free port over a BI file, then for each scenario runs
-`--concurrency` client threads with keep-alive connections until `--duration` seconds have passed
-or `--requests` requests were sent, whichever comes first, and stops the server. Scenarios:
+Starts `audience serve` on 127.0.0.1 and a free port over a BI file, then for each scenario and
+each `--concurrency` (client threads, 1 and 4 by default) runs the clients with keep-alive
+connections until `--duration` seconds have passed or `--requests` requests were sent, whichever
+comes first, and stops the server. Scenarios:
 
   single  GET /v1/customers/{customer_id}, a random customer_id of the file each time
   batch   POST /v1/customers:batchGet with `--batch-size` random customer_ids
@@ -194,7 +195,13 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "audience_api_load")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per scenario (upper bound)")
     parser.add_argument("--requests", type=int, default=20000, help="requests per scenario (upper bound)")
-    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        nargs="+",
+        default=[1, 4],
+        help="client threads (each scenario runs with each)",
+    )
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--scenarios", nargs="+", choices=("single", "batch"), default=["single", "batch"])
     parser.add_argument("--startup-timeout", type=float, default=600.0)
@@ -232,29 +239,32 @@ def main() -> int:
             flush=True,
         )
         for kind in args.scenarios:
-            result = run_scenario(
-                server.port,
-                key,
-                ids,
-                kind,
-                args.batch_size,
-                args.concurrency,
-                args.duration,
-                args.requests,
-                seed=7,
-            )
-            result["customers"] = n_customers
-            result["server_peak_rss_mib"] = round(server.peak_rss / 2**20)
-            results.append(result)
-            print(json.dumps(result), flush=True)
+            for concurrency in args.concurrency:
+                result = run_scenario(
+                    server.port,
+                    key,
+                    ids,
+                    kind,
+                    args.batch_size,
+                    concurrency,
+                    args.duration,
+                    args.requests,
+                    seed=7,
+                )
+                result["customers"] = n_customers
+                result["clients"] = concurrency
+                result["server_peak_rss_mib"] = round(server.peak_rss / 2**20)
+                results.append(result)
+                print(json.dumps(result), flush=True)
     finally:
         server.stop()
     print()
-    print("| customers | scenario | requests | req/s | p50 ms | p99 ms | max ms | errors | server RSS MiB |")
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| customers | scenario | clients | requests | req/s | p50 ms | p99 ms | max ms | errors | RSS MiB |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         print(
-            f"| {r['customers']:,} | {r['scenario']} | {r['requests']:,} | {r['throughput_rps']:,} "
+            f"| {r['customers']:,} | {r['scenario']} | {r['clients']} | {r['requests']:,} "
+            f"| {r['throughput_rps']:,} "
             f"| {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['errors']} "
             f"| {r['server_peak_rss_mib']:,} |"
         )

@@ -209,11 +209,11 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
         customer_id: Annotated[str, PathParam(pattern=CUSTOMER_ID_PATTERN, description="A CRM customer_id.")],
     ):
         """The person behind a CRM customer_id (after identity stitching): profile, scores, segments."""
-        person_id = queries.person_of_customer(snap, customer_id)
-        found = person_id and queries.customer(snap, person_id, customer_id, "pii" in key.scopes)
+        person_id = queries.persons_of_customers(snap, [customer_id]).get(customer_id)
+        found = queries.people(snap, [person_id], "pii" in key.scopes).get(person_id) if person_id else None
         if not found:
             raise ApiError(404, "not_found", f"no profiled person has customer_id {customer_id}")
-        return found
+        return {**found, "requested_id": customer_id}
 
     @app.get("/v1/persons/{person_id}", response_model=Customer, responses=ERRORS, tags=["customers"])
     def get_person(
@@ -222,22 +222,26 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
         person_id: Annotated[str, PathParam(pattern=PERSON_ID_PATTERN, description="A person_id (p_...).")],
     ):
         """The same answer as /v1/customers/{customer_id}, by the warehouse's person_id."""
-        found = queries.customer(snap, person_id, person_id, "pii" in key.scopes)
+        found = queries.people(snap, [person_id], "pii" in key.scopes).get(person_id)
         if not found:
             raise ApiError(404, "not_found", f"no profiled person {person_id}")
-        return found
+        return {**found, "requested_id": person_id}
 
     @app.post(
         "/v1/customers:batchGet", response_model=BatchGetResponse, responses=BATCH_ERRORS, tags=["customers"]
     )
     def batch_get(key: Key, snap: Snap, body: BatchGetRequest):
         """Up to MAX_BATCH customers in one call, all from one publish."""
-        pii = "pii" in key.scopes
+        asked = list(dict.fromkeys(body.customer_ids))  # each id read once
+        persons = queries.persons_of_customers(snap, asked)
+        views = queries.people(snap, list(persons.values()), "pii" in key.scopes)
         found, missing = [], []
         for customer_id in body.customer_ids:
-            person_id = queries.person_of_customer(snap, customer_id)
-            row = person_id and queries.customer(snap, person_id, customer_id, pii)
-            (found.append(row) if row else missing.append(customer_id))
+            view = views.get(persons.get(customer_id, ""))
+            if view:
+                found.append({**view, "requested_id": customer_id})
+            else:
+                missing.append(customer_id)
         return {"publish_id": snap.publish_id, "customers": found, "not_found": missing}
 
     @app.get("/v1/segments", response_model=SegmentList, responses=ERRORS, tags=["segments"])

@@ -79,3 +79,27 @@ def test_reader_switches_to_a_new_publish_and_survives_a_broken_one(small_bi, tm
     assert reader.current().publish_id == "publish-two"
     with pytest.raises(NotPublished):
         BiReader(tmp_path / "missing.duckdb").current()
+
+
+def test_api_key_cli_create_list_revoke(tmp_path):
+    import subprocess
+
+    keys = tmp_path / "keys.json"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "audience.cli", "api-key", "--keys", str(keys), *args],
+            capture_output=True,
+            text=True,
+        )
+
+    created = cli("create", "--name", "salesforce", "--scope", "pii")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    record = KeyRing(keys).authenticate(key)
+    assert record is not None and record.name == "salesforce" and record.scopes == ("pii",)
+    assert key not in cli("list").stdout and record.key_id in cli("list").stdout
+    assert cli("create", "--name", "x", "--scope", "admin").returncode == 2
+    assert cli("revoke", record.key_id).returncode == 0
+    assert KeyRing(keys).authenticate(key) is None
+    assert cli("revoke", "00000000").returncode == 1
