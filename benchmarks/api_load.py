@@ -259,7 +259,8 @@ def main() -> int:
     finally:
         server.stop()
     print()
-    print("| customers | scenario | clients | requests | req/s | p50 ms | p99 ms | max ms | errors | RSS MiB |")
+    header = "customers | scenario | clients | requests | req/s | p50 ms | p99 ms | max ms | errors | RSS MiB"
+    print(f"| {header} |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         print(
