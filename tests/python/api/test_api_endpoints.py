@@ -338,3 +338,15 @@ def test_openapi_schema_and_docs_page(api_server):
 
     with urllib.request.urlopen(api_server.url + "/docs", timeout=10) as page:
         assert b"swagger" in page.read().lower()
+
+
+def test_nothing_published_yet_is_503(api_keys, tmp_path):
+    from .conftest import ApiServer
+
+    server = ApiServer(tmp_path / "audience_bi.duckdb", api_keys["path"], tmp_path / "serve.log")
+    try:
+        assert_error(server.call("GET", "/health"), 503, "not_published")
+        assert_error(server.call("GET", "/v1/customers/C1", api_keys["plain"]), 503, "not_published")
+        assert_error(server.call("GET", "/v1/customers/C1"), 401, "unauthorized")  # the key is checked first
+    finally:
+        server.stop()
