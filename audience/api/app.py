@@ -1,6 +1,5 @@
 """The FastAPI application of `audience serve` (README, "Scoring API for a CRM")."""
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,7 +123,6 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
         title="audience scoring API",
         version="1",
         description=DESCRIPTION,
-        responses={},
     )
     app.state.reader = reader
     app.state.keyring = keyring
@@ -307,7 +305,3 @@ def page(read):
         raise ApiError(409, "publish_changed", str(exc)) from exc
     except queries.BadCursor as exc:
         raise ApiError(422, "invalid_request", str(exc)) from exc
-
-
-def openapi_json(app: FastAPI) -> str:
-    return json.dumps(app.openapi(), indent=2)
