@@ -11,7 +11,7 @@ DBT_FLAGS := --project-dir . --profiles-dir .
 # seconds since `start` was set in the same recipe line
 ELAPSED = $$(( $$(date +%s) - start ))
 
-.PHONY: build test venv demo-data dbt-build report summary docs lint benchmark clean
+.PHONY: build test venv demo-data dbt-build report summary docs lint benchmark serve clean
 
 build: venv demo-data dbt-build report summary  ## set up, generate demo data if needed, dbt build, report, summary
 	@echo "==> make build done: warehouse, BI file, exports and summary above"
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	@echo "==> [setup] creating $(VENV) and installing audience with dbt (first run only, a few minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,api]"
 	touch $(STAMP)
 
 demo-data: venv
@@ -65,6 +65,9 @@ lint: venv  ## ruff for Python; sqlfluff (dbt templater, rules in .sqlfluff) for
 
 benchmark: venv  ## not part of make test: see docs/benchmarks.md (DuckDB memory_limit 5GB: 1M passed within 7.0 GiB, docs/benchmarks.md)
 	AUDIENCE_MEMORY_LIMIT=$${AUDIENCE_MEMORY_LIMIT:-5GB} $(BIN)/python benchmarks/run_benchmarks.py
+
+serve: venv  ## the read-only scoring API over the BI file (README, "Scoring API for a CRM")
+	$(BIN)/audience serve --host $${API_HOST:-127.0.0.1} --port $${API_PORT:-8000}
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/*.tmp

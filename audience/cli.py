@@ -1,4 +1,4 @@
-"""Command-line interface: `audience generate`, `append-day`, `summary` and `report`."""
+"""Command-line interface: `audience generate`, `append-day`, `summary`, `report`, `serve` and `api-key`."""
 
 from __future__ import annotations
 
@@ -109,6 +109,54 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _api_paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    from audience.api.keys import keys_path
+    from audience.bi_publish import default_bi_path
+
+    db = os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
+    return Path(args.bi or default_bi_path(db)), keys_path(args.keys)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from audience.api.server import serve
+    except ImportError as exc:
+        print(f"the API needs the api extra ({exc.name} missing): pip install -e \".[api]\"", file=sys.stderr)
+        return 1
+    bi, keys = _api_paths(args)
+    serve(bi, keys, args.host, args.port, access_log=args.access_log)
+    return 0
+
+
+def _cmd_api_key(args: argparse.Namespace) -> int:
+    from audience.api import keys as api_keys
+
+    _, path = _api_paths(args)
+    if args.action == "create":
+        try:
+            key, record = api_keys.create_key(path, args.name, args.scope)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        scopes = ", ".join(record.scopes) or "none (scores and segments only)"
+        print(f"created API key {record.key_id} ({args.name}; scopes: {scopes}) in {path}")
+        print("the key, shown only now (the file keeps its hash):")
+        print(key)
+    elif args.action == "revoke":
+        try:
+            record = api_keys.revoke_key(path, args.key_id)
+        except KeyError as exc:
+            print(exc.args[0], file=sys.stderr)
+            return 1
+        print(f"revoked API key {record.key_id} ({record.name}) at {record.revoked_at}")
+    else:
+        for k in api_keys.list_keys(path):
+            state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+            scopes = ",".join(k.scopes) or "-"
+            print(f"{k.key_id}  {k.name:<24} scopes={scopes:<6} created {k.created_at}  {state}")
+    return 0
+
+
 def _locations(db_path: str, args: argparse.Namespace) -> str:
     from audience.bi_publish import default_bi_path
     from audience.build_summary import locations_text
@@ -183,6 +231,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--out", default=DEFAULT_REPORT, help="HTML file to write")
     rep.set_defaults(func=_cmd_report)
+
+    bi_help = "BI file to serve (default: $AUDIENCE_BI_PATH or the warehouse's _bi.duckdb)"
+    keys_help = "API key file (default: $AUDIENCE_API_KEYS or warehouse/api_keys.json)"
+    srv = sub.add_parser("serve", help="start the read-only scoring API over the BI file (api extra)")
+    srv.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--bi", default=None, help=bi_help)
+    srv.add_argument("--keys", default=None, help=keys_help)
+    srv.add_argument("--access-log", action="store_true", help="log every request")
+    srv.set_defaults(func=_cmd_serve)
+
+    key = sub.add_parser("api-key", help="create, revoke or list the scoring API's keys")
+    key.add_argument("--keys", default=None, help=keys_help)
+    key_sub = key.add_subparsers(dest="action", required=True)
+    create = key_sub.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True, help="who uses the key, e.g. salesforce")
+    create.add_argument(
+        "--scope", action="append", default=[], help="pii: also email (with consent) and first name"
+    )
+    revoke = key_sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    key_sub.add_parser("list", help="list the keys (ids, names, scopes, state; never the keys)")
+    key.set_defaults(func=_cmd_api_key, bi=None)
     return parser
 
 
