@@ -62,10 +62,17 @@
 {% endmacro %}
 
 
-{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above). -#}
+{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above)
+    or the table lacks the as_of_date column. -#}
 {% macro segment_transitions_reset(snapshot_relation) %}
     {%- set state = segment_transitions_state(snapshot_relation) -%}
-    {%- if not state.incremental or state.trusted -%}
+    {%- if not state.incremental -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {#- a table built before transitions carried their as-of date gains the column
+        (on_schema_change append_new_columns) and is refilled, so no row lacks it -#}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if state.trusted and 'as_of_date' in columns -%}
         {{- return('') -}}
     {%- endif -%}
     {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot or '
