@@ -4,8 +4,12 @@
 
 with
 
+{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select * from {{ source('crm', 'consent_events') }}
+    select
+        *,
+        {{ file_date_order(['event_at']) }} as _date_order
+    from {{ source('crm', 'consent_events') }}
     where {{ source_files_to_stage(source('crm', 'consent_events')) }}
 ),
 
@@ -29,7 +33,8 @@ typed as (
         {{ clean_text('source') }} as consent_source,
 
         ---------- timestamps
-        {{ plausible_timestamp(parse_timestamp('event_at')) }} as event_at,
+        {{ plausible_timestamp(parse_timestamp('event_at', '_date_order')) }} as event_at,
+        {{ is_ambiguous_date('event_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         channel as raw_channel,
@@ -51,6 +56,7 @@ final as (
         event_at,
         case
             when consent_event_id is null or customer_id is null then 'missing_key'
+            when has_ambiguous_date then 'ambiguous_date'
             when event_at is null then 'unparseable_date'
             when channel is null then 'invalid_channel'
             when is_granted is null then 'invalid_status'

@@ -6,8 +6,12 @@
 
 with
 
+{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select * from {{ source('crm', 'customers') }}
+    select
+        *,
+        {{ file_date_order(['birth_date', 'signup_at', 'updated_at']) }} as _date_order
+    from {{ source('crm', 'customers') }}
     where {{ source_files_to_stage(source('crm', 'customers')) }}
 ),
 
@@ -34,9 +38,11 @@ typed as (
         {{ clean_code('income_band') }} as income_band,
 
         ---------- dates
-        {{ plausible_timestamp(parse_timestamp('birth_date')) }} as birth_at,
-        {{ plausible_timestamp(parse_timestamp('signup_at')) }} as signup_at,
-        {{ plausible_timestamp(parse_timestamp('updated_at')) }} as updated_at,
+        {{ plausible_timestamp(parse_timestamp('birth_date', '_date_order')) }} as birth_at,
+        {{ plausible_timestamp(parse_timestamp('signup_at', '_date_order')) }} as signup_at,
+        {{ plausible_timestamp(parse_timestamp('updated_at', '_date_order')) }} as updated_at,
+        {{ is_ambiguous_date('signup_at', '_date_order') }}
+            or {{ is_ambiguous_date('updated_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         customer_id as raw_customer_id,
@@ -70,6 +76,7 @@ final as (
         raw_birth_date is not null and trim(raw_birth_date) != '' and birth_at is null as has_invalid_birth_date,
         case
             when customer_id is null then 'missing_key'
+            when has_ambiguous_date then 'ambiguous_date'
             when raw_signup_at is not null and trim(raw_signup_at) != '' and signup_at is null then 'unparseable_date'
             when raw_updated_at is not null and trim(raw_updated_at) != '' and updated_at is null then 'unparseable_date'
         end as dq_reason,

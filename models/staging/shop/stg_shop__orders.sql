@@ -4,8 +4,12 @@
 
 with
 
+{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select * from {{ source('shop', 'orders') }}
+    select
+        *,
+        {{ file_date_order(['ordered_at']) }} as _date_order
+    from {{ source('shop', 'orders') }}
     where {{ source_files_to_stage(source('shop', 'orders')) }}
 ),
 
@@ -39,7 +43,8 @@ typed as (
         coalesce({{ parse_amount('discount_amount') }}, 0) as discount_amount,
 
         ---------- timestamps
-        {{ parse_timestamp('ordered_at') }} as ordered_at_parsed,
+        {{ parse_timestamp('ordered_at', '_date_order') }} as ordered_at_parsed,
+        {{ is_ambiguous_date('ordered_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         order_id as raw_order_id,
@@ -59,6 +64,7 @@ flagged as (
         case
             when order_id is null then 'missing_key'
             when customer_id is null then 'missing_customer_id'
+            when has_ambiguous_date then 'ambiguous_date'
             when {{ plausible_timestamp('ordered_at_parsed') }} is null then 'unparseable_date'
             when order_total is null then 'unparseable_amount'
             when order_total < 0 then 'negative_amount'

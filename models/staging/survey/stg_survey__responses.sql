@@ -4,8 +4,12 @@
 
 with
 
+{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select * from {{ source('survey', 'responses') }}
+    select
+        *,
+        {{ file_date_order(['submitted_at']) }} as _date_order
+    from {{ source('survey', 'responses') }}
     where {{ source_files_to_stage(source('survey', 'responses')) }}
 ),
 
@@ -25,7 +29,8 @@ typed as (
         {{ parse_integer('satisfaction_score') }} as satisfaction_score_parsed,
 
         ---------- timestamps
-        {{ plausible_timestamp(parse_timestamp('submitted_at')) }} as submitted_at,
+        {{ plausible_timestamp(parse_timestamp('submitted_at', '_date_order')) }} as submitted_at,
+        {{ is_ambiguous_date('submitted_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         nps_score as raw_nps_score,
@@ -50,6 +55,7 @@ final as (
         case
             when response_id is null then 'missing_key'
             when customer_id is null and email is null then 'missing_identity'
+            when has_ambiguous_date then 'ambiguous_date'
             when submitted_at is null then 'unparseable_date'
             when nps_score_parsed is not null and nps_score_parsed not between 0 and 10 then 'out_of_range'
             when satisfaction_score_parsed is not null and satisfaction_score_parsed not between 1 and 5 then 'out_of_range'

@@ -4,8 +4,12 @@
 
 with
 
+{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select * from {{ source('web', 'events') }}
+    select
+        *,
+        {{ file_date_order(['event_at']) }} as _date_order
+    from {{ source('web', 'events') }}
     where {{ source_files_to_stage(source('web', 'events')) }}
 ),
 
@@ -15,7 +19,8 @@ parsed as (
     select
         *,
         {{ clean_code('event_type') }} as event_type_code,
-        {{ parse_timestamp('event_at') }} as event_at_parsed
+        {{ parse_timestamp('event_at', '_date_order') }} as event_at_parsed,
+        {{ is_ambiguous_date('event_at', '_date_order') }} as has_ambiguous_date
     from source
 ),
 
@@ -49,6 +54,7 @@ typed as (
         ---------- raw values and lineage
         event_type as raw_event_type_text,
         event_at as raw_event_at_text,
+        has_ambiguous_date,
         _source_file,
         _source_row,
         _loaded_at
@@ -62,6 +68,7 @@ flagged as (
             when event_id is null then 'missing_key'
             when anonymous_id is null and customer_id is null then 'missing_identity'
             when event_type is null then 'missing_event_type'
+            when has_ambiguous_date then 'ambiguous_date'
             when event_at is null then 'unparseable_date'
         end as dq_reason
     from typed
