@@ -135,11 +135,11 @@ final as (
         supported_date as data_supported_date,
         supported_by as data_supported_by,
         latest_date as latest_activity_date,
-        (
+        cast((
             select coalesce(sum(daily.row_count), 0)
             from daily
             where daily.activity_date > chosen.as_of_date
-        ) as rows_after_as_of_date
+        ) as {{ dbt.type_bigint() }}) as rows_after_as_of_date
     from chosen
 )
 
