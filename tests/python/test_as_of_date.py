@@ -2,13 +2,15 @@
 
 The generated data ends 60 days before today (the build's clock), so these rows, added to it,
 are dated after the data but before the clock, except one:
-  - a consent revocation (channel `all`) 20 days after the data, for a customer who granted
+  - a consent revocation (channel `all`) 50 days after the data, for a customer who granted
     consent on the data's last day and has orders: a later consent state is current data;
   - an order 45 days after the data (a mistyped month) for a customer without orders: it must
     not move the as-of date, is not bad data, and does not count in the customer's orders;
-  - a CRM update 10 days after the data (a fresher CRM export) that renames a customer: the
+  - a CRM update 50 days after the data (a fresher CRM export) that renames a customer: the
     profile shows the new name, the row is not quarantined;
   - an order dated 200 days after today: later than the clock, quarantined future_timestamp.
+The revocation and the CRM update are dated after the mistyped order, so they would also be
+"future" if that order set the as-of date.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def _inject(raw: Path) -> tuple[dt.date, str, str, str]:
     revoked, renamed = buyers[0][c_id], buyers[1][c_id]
     late_buyer = sorted(r[c_id] for r in with_email if r[c_id] not in counts)[0]
 
-    # consent: granted on the data's last day, revoked 20 days later (before the clock)
+    # consent: granted on the data's last day, revoked 50 days later (before the clock)
     base = {"customer_id": revoked, "channel": "all", "source": "preference_center"}
     consent.append(
         _row(kh, base, consent_event_id="T_GRANT", status="granted", event_at=_ts(data_end, "23:59:58"))
@@ -93,7 +95,7 @@ def _inject(raw: Path) -> tuple[dt.date, str, str, str]:
             base,
             consent_event_id="T_REVOKE",
             status="revoked",
-            event_at=_ts(data_end + dt.timedelta(days=20)),
+            event_at=_ts(data_end + dt.timedelta(days=50)),
         )
     )
     _write(raw / "consent_events.csv", kh, consent)
@@ -122,11 +124,11 @@ def _inject(raw: Path) -> tuple[dt.date, str, str, str]:
     )
     _write(raw / "orders.csv", oh, orders)
 
-    # CRM: a fresher export renames a customer 10 days after the data
+    # CRM: a fresher export renames a customer 50 days after the data
     for r in customers:
         if r[c_id] == renamed:
             r[c_first] = "Fresher"
-            r[c_upd] = _ts(data_end + dt.timedelta(days=10))
+            r[c_upd] = _ts(data_end + dt.timedelta(days=50))
     _write(raw / "customers.csv", ch, customers)
     return data_end, revoked, late_buyer, renamed
 
@@ -161,8 +163,9 @@ def test_a_mistyped_order_does_not_move_the_as_of_date(case):
     )
     assert as_of == case.data_end
     assert chosen_by == "data"
-    # the outlier is seen (the plain maximum), not obeyed
-    assert latest == case.data_end + dt.timedelta(days=45)
+    # the later rows are seen (the plain maximum is the revocation's and the CRM update's day),
+    # not obeyed
+    assert latest == case.data_end + dt.timedelta(days=50)
 
 
 def test_rows_after_the_as_of_date_are_counted_apart_from_quarantine(case):
