@@ -22,10 +22,16 @@
 
 {#-
     build_clock(): the build's own clock, a UTC timestamp without time zone (the type every
-    parsed timestamp has), so the comparison does not depend on the machine's zone.
+    parsed timestamp has), so the comparison does not depend on the machine's zone. The var
+    `build_clock` ('YYYY-MM-DD HH:MM:SS', UTC) replaces it, to repeat a build as it ran at that
+    moment (the future_timestamp cutoff and the default as-of date then follow it).
 -#}
 {% macro build_clock() %}
-    {{ return(adapter.dispatch('build_clock', 'audience')()) }}
+    {%- if var('build_clock', none) -%}
+        cast('{{ var("build_clock") }}' as {{ api.Column.translate_type('timestamp') }})
+    {%- else -%}
+        {{ return(adapter.dispatch('build_clock', 'audience')()) }}
+    {%- endif -%}
 {% endmacro %}
 
 {% macro default__build_clock() %}
