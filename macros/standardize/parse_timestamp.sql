@@ -12,8 +12,8 @@
 
     Slashed dates `A/B/YYYY`: A > 12 can only be DD/MM and B > 12 only MM/DD, so those rows read
     as what they must be; A = B reads either way. When both parts are 12 or less the reading
-    comes from `date_order`, a SQL expression giving 'dmy' or 'mdy' (file_date_order(): the var
-    `date_order`, or the order the file's unambiguous rows show); when it is null the value is
+    comes from `date_order`, a SQL expression giving 'dmy' or 'mdy' (file_date_order_ctes(): the
+    var `date_order`, or the order the file's unambiguous rows show); when it is null the value is
     ambiguous and parses to null (is_ambiguous_date() says so, staging quarantines the row as
     `ambiguous_date`). Never a guess.
 
@@ -126,38 +126,58 @@
 
 
 {#-
-    file_date_order(columns): SQL giving the day/month order of slashed dates in the row's file
-    ('dmy', 'mdy' or null), for parse_timestamp's date_order. The var `date_order` ('dmy' or
-    'mdy') decides for every file; with 'auto' (the default) each file's unambiguous slashed
-    values decide: some read only as DD/MM (first part over 12) and none only as MM/DD gives
-    'dmy', the reverse 'mdy'; none, or both kinds in one file, gives null (the ambiguous values
-    are then quarantined). All the given columns of a file count together: one export, one
-    locale. A window over _source_file, for the staging CTE that reads the landed rows.
+    file_date_order_ctes(source_cte, columns): two CTEs that give every row of `source_cte` the
+    day/month order of slashed dates in its file, `_date_order` ('dmy', 'mdy' or null), for
+    parse_timestamp's date_order; the rows come out as the CTE `<source_cte>_dated`. The var
+    `date_order` ('dmy' or 'mdy') decides for every file; with 'auto' (the default) each file's
+    unambiguous slashed values decide: some read only as DD/MM (first part over 12) and none only
+    as MM/DD gives 'dmy', the reverse 'mdy'; none, or both kinds in one file, gives null (its
+    ambiguous values are then quarantined). All the given columns of a file count together: one
+    export, one locale. Only slashed values are aggregated, per file, and joined back: a file
+    without any costs one `like` per value.
 -#}
-{% macro file_date_order(columns) %}
+{% macro file_date_order_ctes(source_cte, columns) %}
     {%- set order = var('date_order', 'auto') -%}
     {%- if order in ('dmy', 'mdy') -%}
-        cast('{{ order }}' as {{ dbt.type_string() }})
+{{ source_cte }}_dated as (
+    select *, cast('{{ order }}' as {{ dbt.type_string() }}) as _date_order
+    from {{ source_cte }}
+)
     {%- elif order != 'auto' -%}
         {{ exceptions.raise_compiler_error("var date_order must be 'auto', 'dmy' or 'mdy', not '" ~ order ~ "'") }}
     {%- else -%}
         {%- set dmy = [] -%}
         {%- set mdy = [] -%}
+        {%- set slashed = [] -%}
         {%- for c in columns -%}
             {%- set t = 'trim(' ~ c ~ ')' -%}
             {%- set first = "try_cast(regexp_extract(" ~ t ~ ", '" ~ _slashed_pattern() ~ "', 1) as integer)" -%}
             {%- set second = "try_cast(regexp_extract(" ~ t ~ ", '" ~ _slashed_pattern() ~ "', 2) as integer)" -%}
-            {%- do dmy.append("case when " ~ c ~ " like '%/%' and regexp_matches(" ~ t ~ ", '" ~ _slashed_pattern() ~ "') and "
-                ~ first ~ " between 13 and 31 and " ~ second ~ " between 1 and 12 then 1 else 0 end") -%}
-            {%- do mdy.append("case when " ~ c ~ " like '%/%' and regexp_matches(" ~ t ~ ", '" ~ _slashed_pattern() ~ "') and "
-                ~ second ~ " between 13 and 31 and " ~ first ~ " between 1 and 12 then 1 else 0 end") -%}
+            {%- do slashed.append(c ~ " like '%/%'") -%}
+            {%- do dmy.append("case when " ~ first ~ " between 13 and 31 and " ~ second ~ " between 1 and 12 then 1 else 0 end") -%}
+            {%- do mdy.append("case when " ~ second ~ " between 13 and 31 and " ~ first ~ " between 1 and 12 then 1 else 0 end") -%}
         {%- endfor -%}
-        case
-            when sum({{ dmy | join(' + ') }}) over (partition by _source_file) > 0
-                and sum({{ mdy | join(' + ') }}) over (partition by _source_file) = 0 then 'dmy'
-            when sum({{ mdy | join(' + ') }}) over (partition by _source_file) > 0
-                and sum({{ dmy | join(' + ') }}) over (partition by _source_file) = 0 then 'mdy'
-        end
+{{ source_cte }}_date_evidence as (
+    select
+        _source_file,
+        sum({{ dmy | join(' + ') }}) as dmy_rows,
+        sum({{ mdy | join(' + ') }}) as mdy_rows
+    from {{ source_cte }}
+    where {{ slashed | join(' or ') }}
+    group by _source_file
+),
+
+{{ source_cte }}_dated as (
+    select
+        {{ source_cte }}.*,
+        cast(case
+            when evidence.dmy_rows > 0 and evidence.mdy_rows = 0 then 'dmy'
+            when evidence.mdy_rows > 0 and evidence.dmy_rows = 0 then 'mdy'
+        end as {{ dbt.type_string() }}) as _date_order
+    from {{ source_cte }}
+    left join {{ source_cte }}_date_evidence as evidence
+        on {{ source_cte }}._source_file = evidence._source_file
+)
     {%- endif -%}
 {% endmacro %}
 

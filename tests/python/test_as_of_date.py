@@ -11,12 +11,15 @@ are dated after the data but before the clock, except one:
   - an order dated 200 days after today: later than the clock, quarantined future_timestamp.
 The revocation and the CRM update are dated after the mistyped order, so they would also be
 "future" if that order set the as-of date.
+A second build of the same folder is a backtest (var as_of_date 30 days before the data's end):
+the later rows are counted after the as-of date, not quarantined.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +146,16 @@ def case(tmp_path_factory) -> Case:
     return Case(run, work / "exports", data_end, revoked, late_buyer, renamed)
 
 
+@pytest.fixture(scope="module")
+def backtest(case, tmp_path_factory) -> tuple[DbtRun, dt.date]:
+    work = tmp_path_factory.mktemp("backtest")
+    shutil.copytree(case.run.raw_dir, work / "raw")
+    as_of = case.data_end - dt.timedelta(days=30)
+    args = ["build", "--vars", f"{{as_of_date: '{as_of}'}}"]
+    run = run_dbt_ok("backtest build", args, work / "raw", work / "audience.duckdb", work)
+    return run, as_of
+
+
 def _one(run: DbtRun, sql: str):
     rows = run.query(sql)
     assert len(rows) == 1, (sql, rows)
@@ -242,3 +255,32 @@ def test_membership_and_transitions_carry_the_as_of_date(case):
     as_of = case.data_end
     assert case.run.query("select distinct as_of_date from segment_membership") == [(as_of,)]
     assert case.run.query("select distinct as_of_date from segment_transitions") == [(as_of,)]
+
+
+def test_a_backtest_counts_later_rows_apart_from_data_quality(backtest):
+    run, as_of = backtest
+    assert _one(run, "select as_of_date, chosen_by from int_as_of_date") == (as_of, "var")
+    assert run.query("select business_key, reason_code from dq_quarantine") == [
+        ("T_FUTURE", "future_timestamp")
+    ]
+    con = duckdb.connect()
+    try:
+        later = {
+            source: con.execute(
+                f"select count(*) from read_csv(?, all_varchar = true) where cast({column} as date) > ?",
+                [str(run.raw_dir / file), as_of],
+            ).fetchone()[0]
+            for source, file, column in [
+                ("shop.orders", "orders.csv", "ordered_at"),
+                ("web.events", "web_events.csv", "event_at"),
+                ("email.events", "email_events.csv", "event_at"),
+            ]
+        }
+    finally:
+        con.close()
+    later["shop.orders"] -= 1  # T_FUTURE: quarantined, not clean
+    after = dict(run.query("select source, after_as_of_date_rows from dq_reconciliation"))
+    assert {source: after[source] for source in later} == later
+    assert min(later.values()) > 0
+    assert run.query("select bool_and(is_reconciled) from dq_reconciliation") == [(True,)]
+    assert run.query("select distinct as_of_date from segment_transitions") == [(as_of,)]

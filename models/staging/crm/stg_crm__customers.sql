@@ -6,14 +6,13 @@
 
 with
 
-{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select
-        *,
-        {{ file_date_order(['birth_date', 'signup_at', 'updated_at']) }} as _date_order
-    from {{ source('crm', 'customers') }}
+    select * from {{ source('crm', 'customers') }}
     where {{ source_files_to_stage(source('crm', 'customers')) }}
 ),
+
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['birth_date', 'signup_at', 'updated_at']) }},
 
 typed as (
     select
@@ -53,7 +52,7 @@ typed as (
         _source_file,
         _source_row,
         _loaded_at
-    from source
+    from source_dated
 ),
 
 final as (

@@ -4,14 +4,13 @@
 
 with
 
-{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select
-        *,
-        {{ file_date_order(['event_at']) }} as _date_order
-    from {{ source('email', 'events') }}
+    select * from {{ source('email', 'events') }}
     where {{ source_files_to_stage(source('email', 'events')) }}
 ),
+
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['event_at']) }},
 
 {#- issue 7: the event type code and the parsed timestamp are computed once per row here and
     reused below (inlined, the macros were evaluated up to 7 and 3 times per row). -#}
@@ -21,7 +20,7 @@ parsed as (
         {{ clean_code('event_type') }} as event_type_code,
         {{ parse_timestamp('event_at', '_date_order') }} as event_at_parsed,
         {{ is_ambiguous_date('event_at', '_date_order') }} as has_ambiguous_date
-    from source
+    from source_dated
 ),
 
 typed as (

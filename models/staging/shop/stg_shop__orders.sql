@@ -4,21 +4,20 @@
 
 with
 
-{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select
-        *,
-        {{ file_date_order(['ordered_at']) }} as _date_order
-    from {{ source('shop', 'orders') }}
+    select * from {{ source('shop', 'orders') }}
     where {{ source_files_to_stage(source('shop', 'orders')) }}
 ),
+
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['ordered_at']) }},
 
 {#- issue 7: the status code computed once per row (inlined it was evaluated up to 4 times) -#}
 parsed as (
     select
         *,
         {{ clean_code('status') }} as status_code
-    from source
+    from source_dated
 ),
 
 typed as (

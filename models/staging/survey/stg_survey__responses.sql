@@ -4,14 +4,13 @@
 
 with
 
-{# _date_order: the day/month order of the file's slashed dates (file_date_order()) #}
 source as (
-    select
-        *,
-        {{ file_date_order(['submitted_at']) }} as _date_order
-    from {{ source('survey', 'responses') }}
+    select * from {{ source('survey', 'responses') }}
     where {{ source_files_to_stage(source('survey', 'responses')) }}
 ),
+
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['submitted_at']) }},
 
 typed as (
     select
@@ -39,7 +38,7 @@ typed as (
         _source_file,
         _source_row,
         _loaded_at
-    from source
+    from source_dated
 ),
 
 final as (
