@@ -5,9 +5,10 @@
     is_initial_load = true, so "who entered today" can leave the initial load out.
     Each transition carries the as-of date of the build that made it (transition_at is the wall
     clock of that build's snapshot run): an entry, the as-of date stored on its spell; an exit,
-    that of a spell the same snapshot run opened, or the current build's as-of date when the exit
-    is from the snapshot run of this build (null only for an exit from an older run that opened
-    no spell, as after rebuilding the table from the whole snapshot).
+    that of a spell the same snapshot run opened, or, for an exit from this build's snapshot run,
+    the as-of date of segment_membership (the relation the snapshot reads). Null only for an exit
+    from an older run that opened no spell (after rebuilding the table from the whole snapshot),
+    or from a run that left segment_membership empty.
 
     Incremental (issue 7, round 5): a run appends the entries of spells opened and the exits of
     spells closed after the table's latest transition_at, which are exactly the transitions it
@@ -20,7 +21,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='append_new_columns',
+    on_schema_change='fail',
     pre_hook="{{ segment_transitions_reset(ref('segment_membership_snapshot')) }}",
     tags=['realtime', 'segments'],
 ) }}
@@ -41,7 +42,8 @@ first_load as (
     from spells
 ),
 
-{#- the as-of date of each snapshot run that opened a spell; the latest run is this build's -#}
+{#- the as-of date of each snapshot run that opened a spell; the latest run is this build's,
+    whose as-of date segment_membership holds -#}
 run_as_of as (
     select
         cast(dbt_valid_from as {{ ts_type }}) as run_at,
@@ -56,7 +58,7 @@ latest_run as (
             max(cast(dbt_valid_from as {{ ts_type }})),
             coalesce(max(cast(dbt_valid_to as {{ ts_type }})), max(cast(dbt_valid_from as {{ ts_type }})))
         ) as run_at,
-        {{ as_of_date() }} as as_of_date
+        (select max(as_of_date) from {{ ref('segment_membership') }}) as as_of_date
     from spells
 ),
 
