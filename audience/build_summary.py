@@ -1,9 +1,10 @@
 """Where a build's outputs are and how it went: the closing lines of `make build` / `audience summary`.
 
 Reads only files a build leaves behind: dbt's target/run_results.json (what ran and how it
-ended), the BI file's `bi_publish` table (what BI tools see now), the activation manifest.csv
-and the report file. Everything missing is said plainly instead of failing: a summary must
-never hide the build's own message.
+ended), the BI file's `bi_publish` table (what BI tools see now), the warehouse's as-of date
+(int_as_of_date, dq_reconciliation), the activation manifest.csv and the report file.
+Everything missing is said plainly instead of failing: a summary must never hide the build's
+own message.
 """
 
 from __future__ import annotations
@@ -106,6 +107,27 @@ def bi_file_line(bi_path: str | Path) -> str:
 EXPORT_DESTINATIONS = ("ad_audiences", "crm_email")
 
 
+def as_of_line(db_path: str | Path) -> str:
+    """The as-of date of the last build, how it was chosen (int_as_of_date) and how many clean
+    rows lie after it (dq_reconciliation.after_as_of_date_rows)."""
+    path = Path(db_path)
+    if not path.exists():
+        return "not built yet"
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            as_of, how = con.execute("select as_of_date, chosen_how from int_as_of_date").fetchone()
+            (after,) = con.execute(
+                "select coalesce(sum(after_as_of_date_rows), 0) from dq_reconciliation"
+            ).fetchone()
+        finally:
+            con.close()
+    except (duckdb.Error, TypeError) as exc:
+        return f"unknown (cannot read int_as_of_date and dq_reconciliation: {exc})"
+    later = f"; {after:,} clean rows dated after it, not counted" if after else ""
+    return f"{as_of}  ({how}{later})"
+
+
 def exports_line(export_dir: str | Path) -> str:
     """Files and rows per destination from manifest.csv; a destination with nothing to export
     reads "0 files / 0 rows". Rows without a file path (the all-null row older builds wrote for
@@ -136,6 +158,7 @@ def locations_text(
     size = f"{db.stat().st_size / 2**20:,.0f} MiB" if db.exists() else "missing"
     lines = ["", "audience: where things are"]
     lines.append(f"  warehouse   {db}  ({size}; locked while dbt builds)")
+    lines.append(f"  as of       {as_of_line(db)}")
     lines.append(f"  BI file     {bi_file_line(bi_path)}")
     lines.append(f"  exports     {exports_line(export_dir)}")
     if report_path is not None:

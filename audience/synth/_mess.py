@@ -19,6 +19,8 @@ from . import _params as P
 from ._people import Ids, People, Window, other_city, phones
 from ._util import cents_to_decimal, group_offsets, prefixed_ids, set_where, take_text, ts_array, ts_text
 
+FUTURE_START = 3_786_912_000  # 2090-01-01 00:00:00 UTC, epoch seconds
+
 DATE_FORMATS = ("%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%d-%b-%Y")
 TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d", "epoch") + DATE_FORMATS
 
@@ -387,7 +389,8 @@ def mess_events(
     keys = table.column(key).combine_chunks()
     if ts_col:
         rows = _rows_of(kinds, 2)
-        future = win.end + ((1 + rng.random(len(rows)) * 400) * P.DAY).astype(np.int64)
+        # later than any build's clock (only those are future_timestamp), still a plausible date
+        future = FUTURE_START + (rng.random(len(rows)) * 400 * P.DAY).astype(np.int64)
         i = table.column_names.index(ts_col)
         table = table.set_column(
             i, ts_col, set_where(table.column(ts_col).combine_chunks(), kinds == 2, ts_array(future))

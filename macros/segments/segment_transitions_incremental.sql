@@ -11,12 +11,13 @@
 
     segment_transitions_state() checks that the table can be trusted before that: it is not
     empty, its earliest transition is the snapshot's first run (a rebuilt snapshot starts at a
-    new time) and it holds exactly as many rows as the snapshot has transitions up to T. If not,
+    new time), it holds exactly as many rows as the snapshot has transitions up to T and it has the
+    as_of_date column (a table built before it was added has not). If not,
     the pre-hook segment_transitions_reset() empties the table inside the model's transaction and
     the run appends every transition, which is a full rebuild.
 -#}
 {% macro segment_transitions_state(snapshot_relation) %}
-    {%- set state = {'incremental': false, 'trusted': false, 'last_at': none} -%}
+    {%- set state = {'incremental': false, 'trusted': false, 'last_at': none, 'has_as_of_date': true} -%}
     {%- if not execute or _is_unit_test() or not is_incremental() -%}
         {{- return(state) -}}
     {%- endif -%}
@@ -57,18 +58,34 @@
         cross join snapshot_side
     {%- endset -%}
     {%- set row = run_query(state_sql).rows[0] -%}
-    {%- do state.update({'incremental': true, 'trusted': row[1] == true, 'last_at': row[0]}) -%}
+    {#- a table built before transitions carried their as-of date cannot be trusted either -#}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- do state.update({
+        'incremental': true,
+        'trusted': row[1] == true and 'as_of_date' in columns,
+        'last_at': row[0],
+        'has_as_of_date': 'as_of_date' in columns,
+    }) -%}
     {{- return(state) -}}
 {% endmacro %}
 
 
-{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above). -#}
+{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above)
+    or the table lacks the as_of_date column. -#}
 {% macro segment_transitions_reset(snapshot_relation) %}
     {%- set state = segment_transitions_state(snapshot_relation) -%}
     {%- if not state.incremental or state.trusted -%}
         {{- return('') -}}
     {%- endif -%}
-    {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot or '
-        ~ 'partial table); rebuilding it from the whole snapshot', info=true) }}
+    {#- a table built before transitions carried their as-of date gains the column here (in the
+        model's transaction, with the delete) and is refilled, so no row lacks it -#}
+    {%- if not state.has_as_of_date -%}
+        {{ log('segment_transitions: the table has no as_of_date column; adding it and rebuilding the table '
+            ~ 'from the whole snapshot', info=true) }}
+        alter table {{ this }} add column as_of_date date;
+    {%- else -%}
+        {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot or '
+            ~ 'partial table); rebuilding it from the whole snapshot', info=true) }}
+    {%- endif %}
     delete from {{ this }}
 {% endmacro %}

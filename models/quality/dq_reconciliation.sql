@@ -6,6 +6,10 @@
     clean_rows      rows of the clean, deduplicated int_*_deduplicated model
     quarantined_rows rows and lines in dq_quarantine (rejected lines included)
     duplicate_rows_removed  clean rows dropped as extra versions of a key (dq_duplicates)
+    after_as_of_date_rows   clean rows dated after the as-of date (not after the build's clock):
+                    not a data-quality problem but out of scope of the as-of computations
+                    (a backtest's later rows, a fresher CRM export); part of clean_rows, so the
+                    books above are unchanged. Null for a source without a timestamp column.
     The data test on `unaccounted_rows` fails the build when the books do not balance.
 -#}
 with
@@ -48,7 +52,15 @@ source_counts as (
                 from {{ raw_rejects(s.source_name, s.table) }} as rejects
             ) as rejected
         ) as rejected_lines,
-        (select count(*) from {{ ref(s.clean) }}) as clean_rows
+        (select count(*) from {{ ref(s.clean) }}) as clean_rows,
+        {% if s.timestamp -%}
+        (
+            select count(*) from {{ ref(s.clean) }}
+            where {{ s.timestamp }} >= {{ as_of_timestamp() }}
+        )
+        {%- else -%}
+        cast(null as {{ dbt.type_bigint() }})
+        {%- endif %} as after_as_of_date_rows
     {{ 'union all' if not loop.last }}
     {% endfor %}
 ),
@@ -62,6 +74,7 @@ final as (
         cast(coalesce(quarantine_counts.quarantined_rows, 0) as {{ dbt.type_bigint() }}) as quarantined_rows,
         cast(coalesce(duplicate_counts.duplicate_rows_removed, 0) as {{ dbt.type_bigint() }}) as duplicate_rows_removed,
         cast(coalesce(duplicate_counts.conflicting_keys, 0) as {{ dbt.type_bigint() }}) as conflicting_keys,
+        cast(source_counts.after_as_of_date_rows as {{ dbt.type_bigint() }}) as after_as_of_date_rows,
         cast(
             source_counts.raw_rows + source_counts.rejected_lines
             - source_counts.clean_rows

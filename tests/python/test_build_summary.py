@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from audience import build_summary, cli, synth
@@ -62,6 +63,27 @@ def test_locations_say_plainly_what_is_missing(tmp_path):
     assert "no manifest.csv yet" in text
     assert "r.html  (not written)" in text
     assert "no run_results.json" in text
+
+
+def test_as_of_line_says_how_the_date_was_chosen(tmp_path):
+    db = tmp_path / "wh.duckdb"
+    assert build_summary.as_of_line(db) == "not built yet"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create table int_as_of_date as select date '2025-06-30' as as_of_date, "
+        "'the latest date the data supports (shop.orders)' as chosen_how"
+    )
+    con.execute(
+        "create table dq_reconciliation as select * from (values ('shop.orders', 3), "
+        "('shop.order_items', null), ('crm.customers', 1)) t(source, after_as_of_date_rows)"
+    )
+    con.close()
+    assert build_summary.as_of_line(db) == (
+        "2025-06-30  (the latest date the data supports (shop.orders); "
+        "4 clean rows dated after it, not counted)"
+    )
+    text = build_summary.locations_text(db, tmp_path / "bi.duckdb", tmp_path, tmp_path)
+    assert "  as of       2025-06-30  (the latest date" in text
 
 
 def test_exports_line_counts_files_and_rows(tmp_path):

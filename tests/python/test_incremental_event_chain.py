@@ -4,8 +4,10 @@
 `int_orders_deduplicated` and the identity pair tables
 `int_identity_web_pairs` and `int_identity_email_pairs` are incremental. One generated dataset
 (1,200 customers, with injected mess) plus two appended days, built in full; then, step by
-step, the raw folder or the as-of date changes and the realtime selection or a plain
-`dbt build` runs incrementally.
+step, the raw folder, the as-of date or the build's clock changes and the realtime selection or
+a plain `dbt build` runs incrementally. Every step sets the build's clock (var build_clock) to the
+end of its as-of day, so the future_timestamp cutoff (clock + future_tolerance_days) moves with
+the data as a daily build's clock does.
 After every step the six tables must hold exactly the rows a `--full-refresh` build of the
 same raw folder and vars gives (`except all` both ways, all columns but the load time).
 
@@ -24,11 +26,12 @@ same raw folder and vars gives (`except all` both ways, all columns but the load
       backfill web and order file (named to sort first) brings older versions of a kept event
       and a kept order, which must not win over the kept rows;
       dq_reconciliation still accounts for every raw row.
-  step 3 (realtime): the as-of date moves backward (var as_of_date), so the orders of the last
-      20 days become future_timestamp, and a customer with email events and orders leaves the
+  step 3 (realtime): the as-of date and the clock move backward (vars as_of_date and
+      build_clock: a past build repeated), so the orders of the last 20 days become
+      future_timestamp, and a customer with email events and orders leaves the
       CRM file (their email events and orders become unknown_customer).
-  step 4 (realtime): the as-of date is the default again (those orders are valid again) and
-      the customer is back.
+  step 4 (realtime): the as-of date is the default and the clock that of step 2 again (those
+      orders are valid again) and the customer is back.
 """
 
 from __future__ import annotations
@@ -283,8 +286,18 @@ def _facts(run: DbtRun, keys: dict[str, str]) -> dict:
     return facts
 
 
-# the future cutoff with future_tolerance_days = 1 (dbt_project.yml)
+# the future cutoff: the clock (the end of the as-of day in every step, see _clock) plus
+# future_tolerance_days = 1 (dbt_project.yml)
 _CUTOFF = "(select cast(as_of_date as timestamp) + interval 2 day from int_as_of_date)"
+
+
+def _clock(as_of: dt.date) -> str:
+    """The var build_clock of a build whose clock reads the end of the as-of day."""
+    return f"build_clock: '{as_of + dt.timedelta(days=1)} 00:00:00'"
+
+
+def _vars(*items: str) -> list[str]:
+    return ["--vars", "{" + ", ".join(items) + "}"]
 
 
 def _fresh(work: Path, raw: Path, name: str, extra: list[str]) -> Path:
@@ -326,27 +339,30 @@ def chain(tmp_path_factory) -> Chain:
     keys["email_key"] = _land_email_batch(raw, db)
     keys.update(_land_order_batch(raw, db, as_of))
     _edit_and_remove_order_batches(raw)
-    steps["step1"] = _step("step 1", ["build", "--selector", "realtime"], raw, db, work)
-    check("step1", [])
+    clock1 = _vars(_clock(as_of))
+    steps["step1"] = _step("step 1", ["build", "--selector", "realtime", *clock1], raw, db, work)
+    check("step1", clock1)
 
     synth.append_day(raw, seed=SEED + 1)
     keys.update(_land_backfill(raw, db))
-    steps["step2"] = _step("step 2", ["build"], raw, db, work)
-    check("step2", [])
+    clock2 = _vars(_clock(as_of + dt.timedelta(days=1)))
+    steps["step2"] = _step("step 2", ["build", *clock2], raw, db, work)
+    check("step2", clock2)
 
     removed = _customer_with_email(db)
     customers = raw / "customers.csv"
     original = customers.read_bytes()
     header, body = _rows(customers)
     _write(customers, header, [r for r in body if r[0] != removed])
-    back = ["--vars", f"{{as_of_date: '{as_of - dt.timedelta(days=20)}'}}"]
+    back_as_of = as_of - dt.timedelta(days=20)
+    back = _vars(f"as_of_date: '{back_as_of}'", _clock(back_as_of))
     steps["step3"] = _step("step 3", ["build", "--selector", "realtime", *back], raw, db, work)
     keys["removed"] = removed
     check("step3", back)
 
     customers.write_bytes(original)
-    steps["step4"] = _step("step 4", ["build", "--selector", "realtime"], raw, db, work)
-    check("step4", [])
+    steps["step4"] = _step("step 4", ["build", "--selector", "realtime", *clock2], raw, db, work)
+    check("step4", clock2)
     return Chain(work, raw, db, as_of, removed, steps, diffs, facts)
 
 

@@ -129,6 +129,16 @@ def test_incremental_equals_full_rebuild(history):
     assert reentries > 0
     runs = _query(db_path, "select count(distinct transition_at) from segment_transitions")[0][0]
     assert runs == 5
+    # every transition carries the as-of date of the membership its run snapshotted (day d of
+    # the history: 2026-01-01 + d), not the run's wall clock
+    run_dates = _query(
+        db_path,
+        "select transition_at, count(distinct as_of_date), count(*) - count(as_of_date), min(as_of_date) "
+        "from segment_transitions group by 1 order by 1",
+    )
+    assert [(n_dates, n_null) for _, n_dates, n_null, _ in run_dates] == [(1, 0)] * 5
+    as_of_dates = [as_of for *_, as_of in run_dates]
+    assert as_of_dates == sorted(set(as_of_dates)), as_of_dates
     only_inc, only_full, n_inc, n_full = _full_rebuild_differences(work, db_path, "fresh")
     assert (only_inc, only_full) == (0, 0)
     assert n_inc == n_full
@@ -136,7 +146,7 @@ def test_incremental_equals_full_rebuild(history):
 
 def test_untrusted_table_is_rebuilt(history, tmp_path):
     work, db_path = history
-    for case in ("partial", "snapshot_rebuilt"):
+    for case in ("partial", "snapshot_rebuilt", "no_as_of_date_column"):
         case_dir = tmp_path / case
         case_dir.mkdir()
         copy = case_dir / DB_NAME
@@ -149,14 +159,17 @@ def test_untrusted_table_is_rebuilt(history, tmp_path):
                     "delete from segment_transitions where transition = 'exited' "
                     "and transition_at < (select max(transition_at) from segment_transitions)"
                 )
-            else:
+            elif case == "snapshot_rebuilt":
                 con.execute("drop table segment_membership_snapshot")
+            else:
+                # a table built before transitions carried their as-of date
+                con.execute("alter table segment_transitions drop column as_of_date")
         finally:
             con.close()
         if case == "snapshot_rebuilt":
             _snapshot(case_dir, copy)
         run = _transitions(case_dir, copy)
-        assert "rebuilding it from the whole snapshot" in run.output
+        assert "from the whole snapshot" in run.output
         only_inc, only_full, n_inc, n_full = _full_rebuild_differences(case_dir, copy, "fresh")
         assert (only_inc, only_full, n_inc) == (0, 0, n_full)
         if case == "snapshot_rebuilt":

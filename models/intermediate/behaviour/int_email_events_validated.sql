@@ -1,6 +1,7 @@
 {#-
     Every staged email event with its final dq_reason: staging's own reason, else
-      future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days
+      future_timestamp  event_at later than the build's clock + future_tolerance_days
+                        (rows after the as-of date but not after the clock stay clean)
       unknown_customer  customer_id set but absent from the customers source (only when it has rows)
 -#}
 {#- A view, like int_web_events_validated;

@@ -1,6 +1,7 @@
 {#-
     Every staged survey response with its final dq_reason: staging's own reason, else
-      future_timestamp  submitted_at at or after the end of day as_of_date + future_tolerance_days.
+      future_timestamp  submitted_at later than the build's clock + future_tolerance_days
+                        (rows after the as-of date but not after the clock stay clean).
 -#}
 {#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
 {{ config(materialized='table') }}

@@ -1,6 +1,7 @@
 {#-
     Every staged web/app event with its final dq_reason: staging's own reason, else
-      future_timestamp  event_at at or after the end of day as_of_date + future_tolerance_days.
+      future_timestamp  event_at later than the build's clock + future_tolerance_days
+                        (rows after the as-of date but not after the clock stay clean).
     Event types outside the tracking plan are kept as `other` (custom events are legitimate).
 -#}
 {#- A view. It is a projection with one

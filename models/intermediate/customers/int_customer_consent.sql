@@ -1,6 +1,10 @@
 {#-
-    Marketing consent per person and channel as of the as-of date. For each channel (email,
-    sms, ads) the latest clean consent event of any of the person's customer_ids decides, where
+    Marketing consent per person and channel now, as of the build's clock, whatever the as-of
+    date: exports go out today, so a revocation dated after the as-of date (a backtest, a CRM
+    export fresher than the orders) still withholds the person. Every clean consent event counts
+    (events later than the clock plus tolerance are quarantined as future_timestamp upstream).
+    For each channel (email, sms, ads) the latest clean consent event of any of the person's
+    customer_ids decides, where
     an event on channel 'all' applies to every channel. Ties on event_at go to the revocation
     (the safe side), then to the larger consent_event_id. A person without any event for a
     channel gets var `consent_default`.
@@ -9,7 +13,6 @@ with
 
 consent_events as (
     select * from {{ ref('int_consent_events_deduplicated') }}
-    where event_at < {{ as_of_timestamp() }}
 ),
 
 identities as (

@@ -2,7 +2,8 @@
     Every staged CRM customer row with its country looked up in the seed country_codes (here,
     not in staging, so that staging stays a per-row function of the raw file and incremental)
     and its final dq_reason: staging's own reason, else
-      future_timestamp  signup_at or updated_at at or after the end of day as_of_date + future_tolerance_days.
+      future_timestamp  signup_at or updated_at later than the build's clock + future_tolerance_days
+                        (rows after the as-of date but not after the clock stay clean).
 -#}
 {#- a table: the quarantine, the duplicates report, the audit and deduplication all read it -#}
 {{ config(materialized='table') }}

@@ -1,7 +1,8 @@
 {#-
     Every staged order with its final dq_reason: staging's own reason, else the contextual checks
     that need other sources or the as-of date:
-      future_timestamp  ordered_at at or after the end of day as_of_date + future_tolerance_days
+      future_timestamp  ordered_at later than the build's clock + future_tolerance_days
+                        (rows after the as-of date but not after the clock stay clean)
       unknown_customer  customer_id absent from the customers source (only when it has rows)
     Rows with a null dq_reason are clean; the others go to dq_quarantine.
 -#}

@@ -9,6 +9,9 @@ source as (
     where {{ source_files_to_stage(source('crm', 'consent_events')) }}
 ),
 
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['event_at']) }},
+
 typed as (
     select
         ---------- ids
@@ -29,7 +32,8 @@ typed as (
         {{ clean_text('source') }} as consent_source,
 
         ---------- timestamps
-        {{ plausible_timestamp(parse_timestamp('event_at')) }} as event_at,
+        {{ plausible_timestamp(parse_timestamp('event_at', '_date_order')) }} as event_at,
+        {{ is_ambiguous_date('event_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         channel as raw_channel,
@@ -38,7 +42,7 @@ typed as (
         _source_file,
         _source_row,
         _loaded_at
-    from source
+    from source_dated
 ),
 
 final as (
@@ -51,6 +55,7 @@ final as (
         event_at,
         case
             when consent_event_id is null or customer_id is null then 'missing_key'
+            when has_ambiguous_date then 'ambiguous_date'
             when event_at is null then 'unparseable_date'
             when channel is null then 'invalid_channel'
             when is_granted is null then 'invalid_status'

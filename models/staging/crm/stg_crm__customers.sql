@@ -11,6 +11,9 @@ source as (
     where {{ source_files_to_stage(source('crm', 'customers')) }}
 ),
 
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['birth_date', 'signup_at', 'updated_at']) }},
+
 typed as (
     select
         ---------- ids
@@ -34,9 +37,11 @@ typed as (
         {{ clean_code('income_band') }} as income_band,
 
         ---------- dates
-        {{ plausible_timestamp(parse_timestamp('birth_date')) }} as birth_at,
-        {{ plausible_timestamp(parse_timestamp('signup_at')) }} as signup_at,
-        {{ plausible_timestamp(parse_timestamp('updated_at')) }} as updated_at,
+        {{ plausible_timestamp(parse_timestamp('birth_date', '_date_order')) }} as birth_at,
+        {{ plausible_timestamp(parse_timestamp('signup_at', '_date_order')) }} as signup_at,
+        {{ plausible_timestamp(parse_timestamp('updated_at', '_date_order')) }} as updated_at,
+        {{ is_ambiguous_date('signup_at', '_date_order') }}
+            or {{ is_ambiguous_date('updated_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         customer_id as raw_customer_id,
@@ -47,7 +52,7 @@ typed as (
         _source_file,
         _source_row,
         _loaded_at
-    from source
+    from source_dated
 ),
 
 final as (
@@ -70,6 +75,7 @@ final as (
         raw_birth_date is not null and trim(raw_birth_date) != '' and birth_at is null as has_invalid_birth_date,
         case
             when customer_id is null then 'missing_key'
+            when has_ambiguous_date then 'ambiguous_date'
             when raw_signup_at is not null and trim(raw_signup_at) != '' and signup_at is null then 'unparseable_date'
             when raw_updated_at is not null and trim(raw_updated_at) != '' and updated_at is null then 'unparseable_date'
         end as dq_reason,

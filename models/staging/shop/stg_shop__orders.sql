@@ -10,6 +10,9 @@ source as (
     where {{ source_files_to_stage(source('shop', 'orders')) }}
 ),
 
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['ordered_at']) }},
+
 {#- the status code and the amounts' number text and currency marks computed once per row
     (macros/standardize/parse_amount.sql) -#}
 squeezed as (
@@ -17,7 +20,7 @@ squeezed as (
         *,
         {{ amount_squeezed('order_total') }} as order_total_squeezed,
         {{ amount_squeezed('discount_amount') }} as discount_squeezed
-    from source
+    from source_dated
 ),
 
 parsed as (
@@ -116,7 +119,8 @@ typed as (
         discount_reading,
 
         ---------- timestamps
-        {{ parse_timestamp('ordered_at') }} as ordered_at_parsed,
+        {{ parse_timestamp('ordered_at', '_date_order') }} as ordered_at_parsed,
+        {{ is_ambiguous_date('ordered_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         order_id as raw_order_id,
@@ -140,6 +144,7 @@ flagged as (
                 or {{ amount_regexp_full('upper(customer_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }}
                 then 'invalid_id'
             when customer_id is null then 'missing_customer_id'
+            when has_ambiguous_date then 'ambiguous_date'
             when {{ plausible_timestamp('ordered_at_parsed') }} is null then 'unparseable_date'
             when order_total_reading is null then 'missing_amount'
             when order_total_reading = 'ambiguous' or discount_reading = 'ambiguous' then 'ambiguous_amount'

@@ -9,6 +9,9 @@ source as (
     where {{ source_files_to_stage(source('survey', 'responses')) }}
 ),
 
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['submitted_at']) }},
+
 typed as (
     select
         ---------- ids
@@ -25,7 +28,8 @@ typed as (
         {{ parse_integer('satisfaction_score') }} as satisfaction_score_parsed,
 
         ---------- timestamps
-        {{ plausible_timestamp(parse_timestamp('submitted_at')) }} as submitted_at,
+        {{ plausible_timestamp(parse_timestamp('submitted_at', '_date_order')) }} as submitted_at,
+        {{ is_ambiguous_date('submitted_at', '_date_order') }} as has_ambiguous_date,
 
         ---------- raw values and lineage
         email as raw_email,
@@ -35,7 +39,7 @@ typed as (
         _source_file,
         _source_row,
         _loaded_at
-    from source
+    from source_dated
 ),
 
 final as (
@@ -52,6 +56,7 @@ final as (
             when response_id is null then 'missing_key'
             when customer_id is null and {{ invalid_email_text('raw_email', 'email') }} then 'invalid_email'
             when customer_id is null and email is null then 'missing_identity'
+            when has_ambiguous_date then 'ambiguous_date'
             when submitted_at is null then 'unparseable_date'
             when nps_score_parsed is not null and nps_score_parsed not between 0 and 10 then 'out_of_range'
             when satisfaction_score_parsed is not null and satisfaction_score_parsed not between 1 and 5 then 'out_of_range'

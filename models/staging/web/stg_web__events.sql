@@ -9,14 +9,18 @@ source as (
     where {{ source_files_to_stage(source('web', 'events')) }}
 ),
 
+{# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
+{{ file_date_order_ctes('source', ['event_at']) }},
+
 {#- issue 7: the event type code and the parsed timestamp are computed once per row here and
     reused below (inlined, the macros were evaluated up to 8 and 3 times per row). -#}
 parsed as (
     select
         *,
         {{ clean_code('event_type') }} as event_type_code,
-        {{ parse_timestamp('event_at') }} as event_at_parsed
-    from source
+        {{ parse_timestamp('event_at', '_date_order') }} as event_at_parsed,
+        {{ is_ambiguous_date('event_at', '_date_order') }} as has_ambiguous_date
+    from source_dated
 ),
 
 typed as (
@@ -49,6 +53,7 @@ typed as (
         ---------- raw values and lineage
         event_type as raw_event_type_text,
         event_at as raw_event_at_text,
+        has_ambiguous_date,
         _source_file,
         _source_row,
         _loaded_at
@@ -62,6 +67,7 @@ flagged as (
             when event_id is null then 'missing_key'
             when anonymous_id is null and customer_id is null then 'missing_identity'
             when event_type is null then 'missing_event_type'
+            when has_ambiguous_date then 'ambiguous_date'
             when event_at is null then 'unparseable_date'
         end as dq_reason
     from typed
