@@ -74,12 +74,6 @@
 {% endmacro %}
 
 
-{#- sql_string(value): `value` as a SQL string literal, quotes doubled ('it''s') -#}
-{% macro sql_string(value) %}
-    {{- return("'" ~ (value | string | replace("'", "''")) ~ "'") -}}
-{% endmacro %}
-
-
 {% macro raw_path() %}
     {%- set path = var('raw_path', none) or env_var('AUDIENCE_RAW_PATH', 'data/raw') -%}
     {{- return(path.rstrip('/')) -}}

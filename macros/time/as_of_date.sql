@@ -7,7 +7,7 @@
 -#}
 {% macro as_of_date() %}
     {%- if var('as_of_date', none) -%}
-        cast('{{ var("as_of_date") }}' as date)
+        cast({{ sql_string(var("as_of_date")) }} as date)
     {%- else -%}
         (select as_of_date from {{ ref('int_as_of_date') }})
     {%- endif -%}

@@ -99,7 +99,7 @@ chosen as (
         data_date.supported_by,
         latest.latest_date,
         {% if var('as_of_date', none) -%}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date,
+        cast({{ sql_string(var("as_of_date")) }} as date) as as_of_date,
         'var' as chosen_by
         {%- else -%}
         case

@@ -43,13 +43,13 @@ ranked as (
 reporting as (
     {%- if var('reporting_currency') %}
     select
-        upper('{{ var("reporting_currency") }}') as reporting_currency,
+        upper({{ sql_string(var("reporting_currency")) }}) as reporting_currency,
         'var reporting_currency' as chosen_by
     {%- else %}
     select
         coalesce(
             max(case when currency_rank = 1 then currency end),
-            '{{ var("default_currency") }}'
+            {{ sql_string(var("default_currency")) }}
         ) as reporting_currency,
         'dominant currency of the orders' as chosen_by
     from ranked

@@ -61,7 +61,7 @@ final as (
         matching.n_new_clusters,
         matching.n_vanished_clusters,
         {% if var('cluster_model_version') %}
-        runs.model_version = '{{ var("cluster_model_version") }}' as is_current
+        runs.model_version = {{ sql_string(var("cluster_model_version")) }} as is_current
         {% else %}
         runs.fit_sequence = latest.fit_sequence as is_current
         {% endif %}

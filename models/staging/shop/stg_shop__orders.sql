@@ -92,7 +92,7 @@ typed as (
         case
             when stated_currency is not null then stated_currency
             when stated_currencies = 1 then file_currency
-            when stated_currencies = 0 then '{{ var("default_currency") }}'
+            when stated_currencies = 0 then {{ sql_string(var("default_currency")) }}
         end as currency,
         currency_text,
         order_total_mark,
