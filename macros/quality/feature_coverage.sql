@@ -28,7 +28,8 @@
         'crm.customers': ['age_years'],
         'shop.orders': ['customer_id_count', 'order_count', 'total_revenue', 'avg_order_value',
                         'recency_days', 'tenure_days', 'purchase_frequency', 'discount_share',
-                        'r_score', 'f_score', 'm_score', 'rfm_score'],
+                        'r_score', 'f_score', 'm_score', 'rfm_score', 'gross_revenue',
+                        'unconverted_order_count'],
     } %}
     {% set out = {} %}
     {% for source, columns in by_source.items() %}

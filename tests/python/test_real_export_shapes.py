@@ -236,7 +236,8 @@ def test_feature_coverage_follows_the_definition(shaped: ShapedBuild):
     for column in numeric:
         values = profiles[column].dropna()
         row = coverage.loc[column]
-        has_rows = None if row.source is None else source_rows.get(row.source, 0) > 0
+        assert pd.notna(row.source), f"{column}: no source in macros/quality/feature_coverage.sql"
+        has_rows = source_rows.get(row.source, 0) > 0
         expected = not (
             has_rows is False
             or len(values) == 0

@@ -2,7 +2,8 @@
     One row: the data clock trigger segments are evaluated at, `clock_at` = the latest clean web
     event or order known by the as-of date (events later than the end of the as-of day do not
     count). Using the data's own clock instead of the wall clock keeps a build on the same data
-    deterministic and lets a backfill replay the triggers as they were.
+    deterministic and lets a backfill replay the triggers as they were. With no clean event or
+    order at all (an empty export) the clock is the end of the as-of day: no trigger can fire.
 -#}
 with
 
@@ -22,7 +23,7 @@ moments as (
 
 final as (
     select
-        max(happened_at) as clock_at,
+        coalesce(max(happened_at), {{ as_of_timestamp() }}) as clock_at,
         {{ as_of_date() }} as as_of_date
     from moments
     where happened_at < {{ as_of_timestamp() }}

@@ -38,9 +38,12 @@ identities as (
     select * from {{ ref('int_identities_stitched') }}
 ),
 
+{#- purchases only, as int_order_revenue counts them: a cancelled or returned order or a
+    refund note is no order placed (a fixture row without a total counts as a purchase) -#}
 orders as (
     select * from {{ ref('int_orders_deduplicated') }}
-    where order_status != 'cancelled'
+    where order_status = 'completed'
+        and coalesce(order_total, 0) >= 0
 ),
 
 profiles as (
