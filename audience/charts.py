@@ -572,7 +572,7 @@ def heatmap(
 ) -> str:
     """A grid of ``len(row_labels) x len(col_labels)`` ``<rect class="cell">`` coloured by value.
 
-    Colours diverge around 0 (blue below, red above) up to ``limit`` (default: the largest
+    Colours diverge from 0 (blue below, red above) up to ``limit`` (default: the largest
     absolute value); ``annotations`` (same shape) are printed in the cells, else the values.
     """
     if len(values) != len(row_labels) or any(len(r) != len(col_labels) for r in values):

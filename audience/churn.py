@@ -990,7 +990,7 @@ def feature_contributions(
     out = np.zeros_like(X)
     for j in range(X.shape[1]):
         # rows already at the baseline value would be predicted unchanged (contribution 0):
-        # only the others are predicted again (issue 7: count features are mostly at their median)
+        # only the others are predicted again (count features are mostly at their median)
         changed = ~((X[:, j] == baseline[j]) | (np.isnan(X[:, j]) & np.isnan(baseline[j])))
         if not changed.any():
             continue

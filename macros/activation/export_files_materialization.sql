@@ -18,10 +18,9 @@
        export_manifest read what was written; with no file it is an empty view of the same
        columns.
 
-    issue 7 (docs/benchmarks.md "The realtime tail and history scans (round 6)"): dbt-duckdb's
-    `external` materialization first copies the query into a staging table, counts it, and only
-    then writes the files; at 1M customers the staging copy of the CRM upload cost 5.6-7.9 s of
-    the incremental day's tail, more than the write itself.
+    dbt-duckdb's `external` materialization first copies the query into a staging table, counts
+    it, and only then writes the files; at 1M customers that copy of the CRM upload costs more
+    than the write itself.
 -#}
 {% materialization export_files, adapter='duckdb' %}
     {%- set location = config.require('location') -%}

@@ -6,7 +6,7 @@
     readable as `<raw_schema>.<identifier>`: every declared column as text, plus `_source_file`,
     `_source_row` (1-based position of the row among the file's parsed rows) and `_loaded_at`.
 
-    How (issue 7, docs/benchmarks.md "Landing at 1M"):
+    How:
       - CSV files are read once and inserted into the table `<identifier>__csv_rows`. Lines the
         CSV reader cannot parse (wrong column count, bad encoding, ...) go to
         `<identifier>__rejects` with the reader's error, so no raw line is lost without a trace.

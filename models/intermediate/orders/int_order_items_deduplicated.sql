@@ -1,5 +1,5 @@
 {#- Clean order lines, one row per order_item_id (order_id#line_number); the latest landed version wins
-    (macro latest_version_ctes: only repeated keys are ranked, issue 7). -#}
+    (macro latest_version_ctes: only repeated keys are ranked). -#}
 {{ config(materialized='table') }}
 
 with

@@ -6,15 +6,15 @@
     Not filtered by the as-of date: rollups filter with their own cutoff (see
     macros/features/customer_activity_features.sql), so one table serves every as-of date.
 
-    No person_id (issue 7, docs/benchmarks.md "Orders off the critical path (round 5)"): the
+    No person_id: the
     consumers resolve customer_id to its person with int_identities_stitched
     (identifier_type = 'customer_id') themselves, so this model does not wait for identity
     stitching and runs beside it in the realtime selection.
     Incremental by changed key like int_email_events_deduplicated
     (macros/standardize/latest_version.sql): the moving reasons of int_orders_validated are
     future_timestamp (on ordered_at) and unknown_customer, and keys of customers added to the
-    CRM are re-ranked. on_schema_change sync_all_columns: a table built with person_id (before
-    round 5) loses that column and gains `_loaded_at` on its first incremental run, which
+    CRM are re-ranked. on_schema_change sync_all_columns: a table built with a person_id column
+    loses that column and gains `_loaded_at` on its first incremental run, which
     re-ranks every key (latest_version_prepare finds no `_loaded_at`).
 -#}
 {{ config(

@@ -6,10 +6,9 @@
       unknown_customer  customer_id absent from the customers source (only when it has rows)
     Rows with a null dq_reason are clean; the others go to dq_quarantine.
 -#}
-{#- `_loaded_at` lets int_orders_deduplicated find new, reloaded and removed files (issue 7).
-    Round 7: a view, like int_email_events_validated (the same known-customer join): a table was
-    rebuilt over all 11M orders on every realtime run at 1M customers (10-12 s), while its
-    readers in that run (the deduplication's filtered reads, the identity edges) pay the join
+{#- `_loaded_at` lets int_orders_deduplicated find new, reloaded and removed files.
+    A view, like int_email_events_validated (the same known-customer join): a table would be
+    rebuilt over all orders on every realtime run, while its readers in that run (the deduplication's filtered reads, the identity edges) pay the join
     only on the rows they read. -#}
 {{ config(materialized='view') }}
 

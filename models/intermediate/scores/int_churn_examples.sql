@@ -5,8 +5,7 @@
       valid    features as of as_of - H,  churned = no purchase in the H days after (up to as_of)
       current  features as of as_of, to score (churned is null)
     Only people who had bought before the respective date are included. One call of the macro
-    computes all three dates (issue 7: the joins of events to people are done once, not three
-    times).
+    computes all three dates (the joins of events to people are done once, not three times).
 -#}
 {%- set horizon = var('churn_horizon_days') -%}
 {%- set cutoffs = {

@@ -1,7 +1,7 @@
-{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): a
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql): a
     per-row function of the raw row, so only new or reloaded files are typed. The country is
     reduced to its lookup key here; the seed country_codes is joined in int_customers_validated,
-    so a changed seed applies to every row without restaging (round 8). -#}
+    so a changed seed applies to every row without restaging. -#}
 {{ config(pre_hook="{{ delete_unlanded_source_files(source('crm', 'customers')) }}") }}
 
 with

@@ -1,4 +1,4 @@
-{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7, round 8):
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql):
     only new or reloaded raw files are typed -#}
 {{ config(pre_hook="{{ delete_unlanded_source_files(source('survey', 'responses')) }}") }}
 

@@ -1,4 +1,4 @@
-{#- incremental by landed file (macros/staging/incremental_by_source_file.sql, issue 7): only
+{#- incremental by landed file (macros/staging/incremental_by_source_file.sql): only
     new or reloaded raw files are typed; staged rows of files gone from raw are deleted first -#}
 {{ config(pre_hook="{{ delete_unlanded_source_files(source('web', 'events')) }}") }}
 
@@ -12,7 +12,7 @@ source as (
 {# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
 {{ file_date_order_ctes('source', ['event_at']) }},
 
-{#- issue 7: the event type code and the parsed timestamp are computed once per row here and
+{#- the event type code and the parsed timestamp are computed once per row here and
     reused below (inlined, the macros were evaluated up to 8 and 3 times per row). -#}
 parsed as (
     select
@@ -86,7 +86,7 @@ final as (
         category,
         event_at,
         dq_reason,
-        {#- issue 7: the raw text only where it says something the typed value does not -#}
+        {#- the raw text only where it says something the typed value does not -#}
         {{ raw_text_where_informative('raw_event_type_text', 'event_type') }} as raw_event_type,
         {{ raw_text_where_informative('raw_event_at_text', 'event_at') }} as raw_event_at,
         _source_file,
