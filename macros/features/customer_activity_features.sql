@@ -509,7 +509,11 @@ features as (
         order_count,
         total_revenue,
         gross_revenue,
-        (select max(reporting_currency) from {{ ref('int_order_currencies') }}) as revenue_currency,
+        {#- with no order at all, the currency revenue would be reported in: var default_currency -#}
+        coalesce(
+            (select max(reporting_currency) from {{ ref('int_order_currencies') }}),
+            {{ sql_string(var('default_currency')) }}
+        ) as revenue_currency,
         unconverted_order_count,
         case when converted_order_count > 0 then total_revenue / converted_order_count end as avg_order_value,
         first_order_at,
