@@ -58,6 +58,10 @@ final as (
             when customer_id is null and email is null then 'missing_identity'
             when has_ambiguous_date then 'ambiguous_date'
             when submitted_at is null then 'unparseable_date'
+            -- a score given but not a whole number ('9.5', '10/10', 'sat 4/5'): never read as blank
+            when nullif(trim(raw_nps_score), '') is not null and nps_score_parsed is null then 'invalid_score'
+            when nullif(trim(raw_satisfaction_score), '') is not null and satisfaction_score_parsed is null
+                then 'invalid_score'
             when nps_score_parsed is not null and nps_score_parsed not between 0 and 10 then 'out_of_range'
             when satisfaction_score_parsed is not null and satisfaction_score_parsed not between 1 and 5 then 'out_of_range'
         end as dq_reason,
