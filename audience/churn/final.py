@@ -67,20 +67,12 @@ def run_final_fit(
         fit, best_name, baseline_col, current, settings, seed, flags
     )
     fallback = method != best_name
-    if fallback:
-        flags.add("fallback")
-    if fit_warnings:
-        flags.add("fit_warnings")
     t_fitted = time.perf_counter()
 
+    probs = _predict_current(method, model, fit, current, baseline_col, fit_base_rate, settings)
     missing_in_current: list[str] = []
     if method in LEARNED_MODELS:
         missing_in_current = [f for f in fit.features if f not in current.columns]
-        probs = predict_proba(model, feature_matrix(current, fit.features), settings)
-    elif method == RECENCY_BASELINE:
-        probs = predict_proba(model, feature_matrix(current, [baseline_col]), settings)
-    else:
-        probs = np.full(len(current), fit_base_rate, dtype=np.float64)
     if missing_in_current:
         flags.add("features_missing_in_current")
     t_scored = time.perf_counter()
@@ -137,7 +129,7 @@ def _fit_with_fallback(
 ) -> tuple[str, Any, list[str], list[str]]:
     """Fit the first model of the fallback chain of ``best_name`` the data supports:
     (method, fitted model or None, why each earlier model was skipped, fit warnings).
-    Adds the reasons to ``flags``."""
+    Adds the reasons, ``fallback`` and ``fit_warnings`` to ``flags``."""
     method = BASE_RATE
     model: Any = None
     fallback_reasons: list[str] = []
@@ -164,7 +156,28 @@ def _fit_with_fallback(
             break
         fallback_reasons.append(f"{name}: {reason}")
         flags.add(reason.split(":")[0])
+    if method != best_name:
+        flags.add("fallback")
+    if fit_warnings:
+        flags.add("fit_warnings")
     return method, model, fallback_reasons, fit_warnings
+
+
+def _predict_current(
+    method: str,
+    model: Any,
+    fit: FittingData,
+    current: pd.DataFrame,
+    baseline_col: str,
+    fit_base_rate: float,
+    settings: ChurnSettings,
+) -> np.ndarray:
+    """Churn probability of every row of ``current`` under ``method`` (the base rate without a model)."""
+    if method in LEARNED_MODELS:
+        return predict_proba(model, feature_matrix(current, fit.features), settings)
+    if method == RECENCY_BASELINE:
+        return predict_proba(model, feature_matrix(current, [baseline_col]), settings)
+    return np.full(len(current), fit_base_rate, dtype=np.float64)
 
 
 def _score_table(
