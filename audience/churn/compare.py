@@ -153,7 +153,7 @@ def _fit_candidates(
 
 
 def _select(auc: dict[str, float], models: dict[str, Any], flags: set[str]) -> str:
-    """The selected model by the rule of the module docstring; adds the flags it implies."""
+    """The selected model by the selection rule of :mod:`audience.churn`; adds the flags it implies."""
     candidates = [n for n in LEARNED_MODELS if n in models and np.isfinite(auc[n])]
     if candidates:
         # max() keeps the first of equal values, and LOGISTIC comes first: ties go to logistic.
@@ -206,7 +206,7 @@ def compare_models(
         brier, top_decile_lift, n_train, n_valid, base_rate, is_selected, status``; ``base_rate``
         is the churn rate of ``valid`` (the denominator of the lift), ``n_train`` the number of
         rows the model was fitted on (0 if it was not fitted). Undefined metrics are NaN.
-        ``best_name`` follows the selection rule of the module docstring and is one of
+        ``best_name`` follows the selection rule of :mod:`audience.churn` and is one of
         :data:`MODEL_NAMES`.
     """
     metrics, best, _ = run_comparison(

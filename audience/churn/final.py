@@ -241,7 +241,7 @@ def fit_final_and_score(
 
     Both labelled frames are stacked (a person may appear in both, as of two cutoffs) and
     subsampled to ``settings.max_train_rows``. When the data cannot support ``best_name`` the
-    fit degrades to ``recency_baseline`` and then ``base_rate`` (see the module docstring) and
+    fit degrades to ``recency_baseline`` and then ``base_rate`` (see :mod:`audience.churn`) and
     the diagnostics say why. Nothing here raises on bad data; only an unknown ``best_name``
     raises ``ValueError``.
 
