@@ -11,13 +11,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from audience.churn.settings import (
-    DEFAULT_FEATURES,
-)
+from audience.churn.settings import DEFAULT_FEATURES
 
 _TRUE_STRINGS = frozenset({"1", "true", "t", "yes", "y"})
-
-
 _FALSE_STRINGS = frozenset({"0", "false", "f", "no", "n"})
 
 

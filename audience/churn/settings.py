@@ -5,22 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LOGISTIC = "logistic"
-
-
 HGB = "hist_gradient_boosting"
-
-
 RECENCY_BASELINE = "recency_baseline"
-
-
 BASE_RATE = "base_rate"
-
-
 LEARNED_MODELS: tuple[str, ...] = (LOGISTIC, HGB)
-
-
 MODEL_NAMES: tuple[str, ...] = (LOGISTIC, HGB, RECENCY_BASELINE, BASE_RATE)
-
 
 #: Features used when the caller passes ``features=None`` (those present in the frames).
 DEFAULT_FEATURES: tuple[str, ...] = (
@@ -37,7 +26,6 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "discount_share",
 )
 
-
 METRIC_COLUMNS: tuple[str, ...] = (
     "model",
     "auc",
@@ -51,14 +39,9 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "status",
 )
 
-
 SCORE_COLUMNS_SUFFIX: tuple[str, ...] = ("churn_probability", "churn_model")
-
-
 #: Extra score column with ``explain > 0`` (see :func:`top_contributions`).
 CHURN_EXPLANATION_COLUMN = "churn_top_features"
-
-
 #: Degradation order of the final fit, per selected model.
 FALLBACK_CHAIN: dict[str, tuple[str, ...]] = {
     HGB: (HGB, RECENCY_BASELINE, BASE_RATE),

@@ -16,8 +16,6 @@ from audience.clv.numerics import (
 from audience.clv.params import BgNbdParams
 
 _A_ONE_TOL = 1e-6  # |a - 1| below this the closed form is ~0/0 ...
-
-
 _A_ONE_STEP = 2e-5  # ... so average the closed forms at a = 1 -+ _A_ONE_STEP
 
 

@@ -15,8 +15,6 @@ from scipy import optimize
 from scipy.stats import rankdata
 
 ArrayLike = npt.ArrayLike
-
-
 FloatArray = npt.NDArray[np.float64]
 
 

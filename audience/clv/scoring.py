@@ -87,9 +87,7 @@ def fit_and_score(
     if n_cleaned:
         warnings.append(f"{n_cleaned} rows had missing or inconsistent values and were coerced")
     diag["n_repeat_buyers"] = int((x > 0).sum())
-    pa, exp_p, disc_p = _fit_purchases(
-        x, t_x, T, int(horizon), discount_rate, period_length, aggregate, diag
-    )
+    pa, exp_p, disc_p = _fit_purchases(x, t_x, T, int(horizon), discount_rate, period_length, aggregate, diag)
     value = _fit_spend(x, m, min_repeat_buyers_gg, diag)
     return _score_frame(summary[customer_col], customer_col, pa, exp_p, disc_p, value, margin), diag
 
