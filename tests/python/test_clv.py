@@ -16,7 +16,7 @@ import pytest
 from scipy import optimize
 
 from audience import clv
-from audience.clv import BgNbdParams, GammaGammaParams
+from audience.clv import BgNbdParams, GammaGammaParams, bgnbd, bgnbd_predict, scoring
 
 TRUE_BG = BgNbdParams(r=0.25, alpha=4.0, a=0.8, b=2.5)
 TRUE_GG = GammaGammaParams(p=6.0, q=4.0, v=15.0)
@@ -110,7 +110,7 @@ def test_log_likelihood_matches_direct_formula() -> None:
 
 def test_objective_gradient_matches_finite_differences() -> None:
     x, t_x, T, _ = _simulated_fit(SEEDS[0])
-    obj = clv._BgNbdObjective(x[:3000], t_x[:3000] / 50.0, T[:3000] / 50.0, np.ones(3000))
+    obj = bgnbd.BgNbdObjective(x[:3000], t_x[:3000] / 50.0, T[:3000] / 50.0, np.ones(3000))
     theta = np.log([0.4, 0.2, 0.6, 3.0])
     assert optimize.check_grad(lambda th: obj(th)[0], lambda th: obj(th)[1], theta) < 1e-6
 
@@ -199,17 +199,19 @@ def test_closed_form_agrees_with_quadrature_and_handles_a_equal_one() -> None:
     T = rng.uniform(0, 100, 500)
     t = rng.uniform(0.1, 150, 500)
     for params in (TRUE_BG, BgNbdParams(2.0, 10.0, 3.0, 8.0), BgNbdParams(0.5, 1.0, 0.3, 0.4)):
-        closed = clv._alive_expectation(params, t, x, T)
-        quad = clv._alive_expectation_quadrature(params, t, x, T)
+        closed = bgnbd_predict.alive_expectation(params, t, x, T)
+        quad = bgnbd_predict.alive_expectation_quadrature(params, t, x, T)
         np.testing.assert_allclose(closed, quad, rtol=1e-7)
     # a = 1 is a removable singularity of the closed form: value is continuous there.
     x3, T3 = np.array([0.0, 1.0, 5.0, 20.0]), np.array([0.0, 40.0, 40.0, 60.0])
-    at_one = clv._alive_expectation(BgNbdParams(0.25, 4.0, 1.0, 2.5), 52.0, x3, T3)
-    lo = clv._alive_expectation(BgNbdParams(0.25, 4.0, 1.0 - 1e-3, 2.5), 52.0, x3, T3)
-    hi = clv._alive_expectation(BgNbdParams(0.25, 4.0, 1.0 + 1e-3, 2.5), 52.0, x3, T3)
+    at_one = bgnbd_predict.alive_expectation(BgNbdParams(0.25, 4.0, 1.0, 2.5), 52.0, x3, T3)
+    lo = bgnbd_predict.alive_expectation(BgNbdParams(0.25, 4.0, 1.0 - 1e-3, 2.5), 52.0, x3, T3)
+    hi = bgnbd_predict.alive_expectation(BgNbdParams(0.25, 4.0, 1.0 + 1e-3, 2.5), 52.0, x3, T3)
     assert np.all(np.isfinite(at_one))
     assert np.all((np.minimum(lo, hi) <= at_one) & (at_one <= np.maximum(lo, hi)))
-    quad = clv._alive_expectation_quadrature(BgNbdParams(0.25, 4.0, 1.0, 2.5), np.full(4, 52.0), x3, T3)
+    quad = bgnbd_predict.alive_expectation_quadrature(
+        BgNbdParams(0.25, 4.0, 1.0, 2.5), np.full(4, 52.0), x3, T3
+    )
     np.testing.assert_allclose(at_one, quad, rtol=1e-7)
 
 
@@ -217,7 +219,7 @@ def test_hyp2f1_failure_falls_back_to_quadrature(monkeypatch: pytest.MonkeyPatch
     x, t_x, T = np.array([0.0, 2.0, 7.0]), np.array([0.0, 10.0, 30.0]), np.array([20.0, 40.0, 40.0])
     good = clv.expected_purchases(TRUE_BG, 26.0, x, t_x, T)
     monkeypatch.setattr(
-        clv.special, "hyp2f1", lambda a, b, c, z: np.full(np.broadcast(a, b, c, z).shape, np.nan)
+        bgnbd_predict.special, "hyp2f1", lambda a, b, c, z: np.full(np.broadcast(a, b, c, z).shape, np.nan)
     )
     fallback = clv.expected_purchases(TRUE_BG, 26.0, x, t_x, T)
     np.testing.assert_allclose(fallback, good, rtol=1e-8)
@@ -440,8 +442,8 @@ def test_fit_and_score_failed_fits_fall_back(monkeypatch: pytest.MonkeyPatch) ->
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("optimizer exploded")
 
-    monkeypatch.setattr(clv, "fit_bgnbd", boom)
-    monkeypatch.setattr(clv, "fit_gamma_gamma", boom)
+    monkeypatch.setattr(scoring, "fit_bgnbd", boom)
+    monkeypatch.setattr(scoring, "fit_gamma_gamma", boom)
     summary = _summary(1000, 6)
     scores, diag = clv.fit_and_score(summary, 12, 0.01)
     _check_scores(scores, 1000)
@@ -458,7 +460,7 @@ def test_fit_and_score_infinite_mean_spend_falls_back(monkeypatch: pytest.Monkey
         res = real(*args, **kwargs)
         return clv.GammaGammaFitResult(**{**res.__dict__, "params": GammaGammaParams(2.0, 0.8, 5.0)})
 
-    monkeypatch.setattr(clv, "fit_gamma_gamma", heavy_tail)
+    monkeypatch.setattr(scoring, "fit_gamma_gamma", heavy_tail)
     scores, diag = clv.fit_and_score(_summary(1000, 7), 12, 0.01)
     _check_scores(scores, 1000)
     assert diag["gg_status"] == "fallback_fit_failed"
