@@ -201,7 +201,9 @@ def test_all_orders_on_one_day_builds_and_says_why_nothing_was_fitted(one_day_bu
     assert {s for _, _, s, _ in gates} == {"not_fitted"}
     detail = {(m, g): d for m, g, _, d in gates}
     assert "no repeat purchases" in detail[("clv", "fitted")]
-    assert "no labelled rows" in detail[("churn", "fitted")]
+    # the as-of date follows every dated source, so the cutoffs may fall after the one order
+    # day: then everybody is labelled and churned (one class), else nobody is labelled
+    assert any(why in detail[("churn", "fitted")] for why in ("no labelled rows", "single_class"))
     for table in (
         "customer_clv_scores",
         "customer_churn_scores",
