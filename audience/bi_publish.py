@@ -94,19 +94,12 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
 
 def register_functions(conn) -> None:
     """Register `audience_replace_file` and `audience_remove_file` on a DuckDB connection."""
-    try:
-        from duckdb.sqltypes import BOOLEAN, VARCHAR
-    except ImportError:  # duckdb < 1.5
-        from duckdb.typing import BOOLEAN, VARCHAR
+    from audience.sql_functions import BOOLEAN, VARCHAR, register
 
-    present = {
-        row[0]
-        for row in conn.execute(
-            "select function_name from duckdb_functions() where function_name in (?, ?)",
-            [REPLACE_FUNCTION, REMOVE_FUNCTION],
-        ).fetchall()
-    }
-    if REPLACE_FUNCTION not in present:
-        conn.create_function(REPLACE_FUNCTION, replace_file, [VARCHAR, VARCHAR], VARCHAR, side_effects=True)
-    if REMOVE_FUNCTION not in present:
-        conn.create_function(REMOVE_FUNCTION, remove_file, [VARCHAR], BOOLEAN, side_effects=True)
+    register(
+        conn,
+        [
+            (REPLACE_FUNCTION, replace_file, [VARCHAR, VARCHAR], VARCHAR),
+            (REMOVE_FUNCTION, remove_file, [VARCHAR], BOOLEAN),
+        ],
+    )

@@ -278,21 +278,13 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
 
 def register_functions(conn) -> None:
     """Register the three landing functions on a DuckDB connection."""
-    try:
-        from duckdb.sqltypes import BOOLEAN, VARCHAR
-    except ImportError:  # duckdb < 1.5
-        from duckdb.typing import BOOLEAN, VARCHAR
+    from audience.sql_functions import BOOLEAN, VARCHAR, register
 
-    present = {
-        row[0]
-        for row in conn.execute(
-            "select function_name from duckdb_functions() where function_name in (?, ?, ?)",
-            [SCAN_FUNCTION, PREPARE_FUNCTION, RELEASE_FUNCTION],
-        ).fetchall()
-    }
-    if SCAN_FUNCTION not in present:
-        conn.create_function(SCAN_FUNCTION, scan_json, [VARCHAR, VARCHAR], VARCHAR, side_effects=True)
-    if PREPARE_FUNCTION not in present:
-        conn.create_function(PREPARE_FUNCTION, prepare_json, [VARCHAR], VARCHAR, side_effects=True)
-    if RELEASE_FUNCTION not in present:
-        conn.create_function(RELEASE_FUNCTION, release_file, [VARCHAR], BOOLEAN, side_effects=True)
+    register(
+        conn,
+        [
+            (SCAN_FUNCTION, scan_json, [VARCHAR, VARCHAR], VARCHAR),
+            (PREPARE_FUNCTION, prepare_json, [VARCHAR], VARCHAR),
+            (RELEASE_FUNCTION, release_file, [VARCHAR], BOOLEAN),
+        ],
+    )
