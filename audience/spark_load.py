@@ -194,7 +194,9 @@ def read_source(con, src: SourceTable, files: list[str], loaded_at: dt.datetime)
         ("_source_file", pa.string()), ("line_number", pa.int64()), ("error_type", pa.string()),
         ("error_message", pa.string()), ("raw_line", pa.string()),
     ])
-    rows = pa.concat_tables([t.cast(row_schema) for t in row_parts]) if row_parts else row_schema.empty_table()
+    rows = (
+        pa.concat_tables([t.cast(row_schema) for t in row_parts]) if row_parts else row_schema.empty_table()
+    )
     rows = rows.append_column("_loaded_at", pa.array([loaded_at] * rows.num_rows, pa.timestamp("us")))
     rejects = (
         pa.concat_tables([t.cast(reject_schema) for t in reject_parts])
@@ -233,7 +235,9 @@ def load(raw: str, spark, raw_schema: str = "raw", project_dir: Path = PROJECT_D
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="load a raw folder into local Spark tables (docs/engines.md)")
+    parser = argparse.ArgumentParser(
+        description="load a raw folder into local Spark tables (docs/engines.md)"
+    )
     parser.add_argument("--raw", default=os.environ.get("AUDIENCE_RAW_PATH", "data/raw"))
     parser.add_argument("--raw-schema", default="raw", help="the dbt var raw_schema (default raw)")
     parser.add_argument("--spark-dir", default=None, help="default $AUDIENCE_SPARK_DIR or warehouse/spark")
