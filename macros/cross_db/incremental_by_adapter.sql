@@ -3,16 +3,20 @@
 
     The incremental models (staging by landed file, the deduplications, daily sessions, identity
     pairs and stitching, trigger events, transitions, model_runs) rely on deleting rows of their
-    own table (`delete+insert`, hooks with `delete from`) and on scratch tables written by hooks.
-    Spark without Delta or Iceberg cannot delete rows from a Parquet table, so on every adapter
-    not listed in `incremental_adapters()` an incremental model is built as a table, in full,
-    on every run:
-      - `is_incremental()` is false there, so the hooks and filters that read it (every macro
-        of the incremental machinery checks it) render nothing and read everything;
-      - the `incremental` materialization of that adapter is the adapter's `table`
-        materialization (below, for Spark), so `unique_key`, `incremental_strategy` and
+    own table (`delete+insert`, hooks with `delete from`) and on scratch tables that their hooks
+    write and drop. Spark without Delta or Iceberg cannot delete rows from a Parquet table, so
+    on every adapter not listed in `incremental_adapters()` an incremental model is rebuilt in
+    full as a table on every run:
+      - `is_incremental()` is false there, so the filters of the incremental machinery (each
+        macro checks it) read everything;
+      - the adapter's `incremental` materialization (below, for Spark) drops and creates the
+        table from the model's query and runs none of the model's hooks: every hook of an
+        incremental model belongs to the incremental machinery (scratch tables, date logs,
+        deletes), which a full rebuild does not need. `unique_key`, `incremental_strategy` and
         `on_schema_change` are not used.
-    On DuckDB nothing changes. Add an adapter to the list once its incremental path is tested.
+    Consequence: the models that keep a history across runs (model_runs, cluster_fit's stored
+    versions) hold only the current run's rows there. On DuckDB nothing changes. Add an adapter
+    to the list once its incremental path is tested.
 -#}
 
 {% macro incremental_adapters() %}
@@ -30,5 +34,15 @@
 
 
 {% materialization incremental, adapter='spark' %}
-    {{- return(materialization_table_spark()) -}}
+    {%- set target_relation = api.Relation.create(
+        identifier=model['alias'], schema=schema, database=database, type='table') -%}
+    {%- set existing = adapter.get_relation(database=database, schema=schema, identifier=model['alias']) -%}
+    {%- if existing is not none -%}
+        {% do adapter.drop_relation(existing) %}
+    {%- endif -%}
+    {%- call statement('main') -%}
+        {{ create_table_as(false, target_relation, compiled_code) }}
+    {%- endcall -%}
+    {% do persist_docs(target_relation, model) %}
+    {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
