@@ -52,6 +52,7 @@ def spark_conf(spark_dir: str | None = None) -> dict[str, str]:
         # a relative Derby database name resolves against derby.system.home, as in profiles.yml
         "spark.hadoop.javax.jdo.option.ConnectionURL": "jdbc:derby:;databaseName=metastore_db;create=true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={base}",
+        "spark.local.dir": str(base / "tmp"),
         "spark.sql.shuffle.partitions": "4",
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
