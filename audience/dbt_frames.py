@@ -31,7 +31,7 @@ def to_pandas(frame: Any) -> pd.DataFrame:
     pandas itself. Any other object is refused with its type named (never a guess)."""
     if isinstance(frame, pd.DataFrame):
         return frame
-    kind = type(frame).__module__.split(".")[0]
+    kind = type(frame).__module__.split(".")[0].lstrip("_")  # duckdb's classes live in _duckdb
     if kind == "duckdb":
         return frame.df()
     if kind == "pyspark":

@@ -123,12 +123,15 @@ def _selected(resource_type: str) -> set[str]:
 
 def test_spark_core_builds_and_passes_its_tests(spark_build):
     proc, results = spark_build["proc"], spark_build["results"]
+    failed = [
+        f"{r['unique_id']}: {r['status']}: {(r.get('message') or '')[:1500]}"
+        for r in results if r["status"] not in ("success", "pass")
+    ]
+    assert not failed, "\n".join(failed)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-8000:]
     by_type: dict[str, list[dict]] = {}
     for r in results:
         by_type.setdefault(r["unique_id"].split(".")[0], []).append(r)
-    failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
-    assert not failed, failed
     built = {r["unique_id"].split(".")[-1] for r in by_type.get("model", [])}
     assert set(COMPARED) <= built
     # every model, data test and unit test of the selector ran, none was skipped
