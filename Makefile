@@ -11,13 +11,25 @@ DBT_FLAGS := --project-dir . --profiles-dir .
 # seconds since `start` was set in the same recipe line
 ELAPSED = $$(( $$(date +%s) - start ))
 
-.PHONY: build test venv demo-data dbt-build report summary docs lint benchmark serve clean
+.PHONY: build test test-spark venv demo-data dbt-build report summary docs lint benchmark serve clean
 
 build: venv demo-data dbt-build report summary  ## set up, generate demo data if needed, dbt build, report, summary
 	@echo "==> make build done: warehouse, BI file, exports and summary above"
 
 test: venv  ## set up and run the whole test suite
 	$(BIN)/python -m pytest
+
+# dbt build on local Spark (docs/engines.md): the spark extra (dbt-spark, pyspark), a Java
+# runtime from the system packages when `java` is missing, then tests/python/test_spark.py (in its
+# own temp folder, which concurrent pytest runs do not rotate away while it is read)
+test-spark: venv  ## the project on local Spark: load a small generated dataset, dbt build, compare with DuckDB
+	@command -v java >/dev/null 2>&1 || { \
+		echo "==> installing a Java runtime (openjdk-17-jre-headless) for local Spark"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo -n"; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	AUDIENCE_TEST_SPARK=1 $(BIN)/python -m pytest tests/python/test_spark.py -m spark -q \
+		--basetemp=$${TMPDIR:-/tmp}/audience-test-spark
 
 venv: $(STAMP)
 

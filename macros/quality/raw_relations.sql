@@ -86,7 +86,8 @@
     {%- set parts = ["'{'"] -%}
     {%- for c in columns -%}
         {%- set ref_col = (alias ~ '.' if alias else '') ~ adapter.quote(c) -%}
-        {%- set escaped = dbt.replace(dbt.replace(ref_col, "'\\'", "'\\\\'"), "'\"'", "'\\\"'") -%}
+        {%- set escaped = dbt.replace(dbt.replace(ref_col, sql_string('\\'), sql_string('\\\\')),
+                                      sql_string('"'), sql_string('\\"')) -%}
         {%- do parts.append("'" ~ ('' if loop.first else ', ') ~ '"' ~ c ~ '": ' ~ "'") -%}
         {%- do parts.append("coalesce(" ~ dbt.concat(["'\"'", escaped, "'\"'"]) ~ ", 'null')") -%}
     {%- endfor -%}
