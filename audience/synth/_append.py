@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import _params as P
+from . import params as P
 from ._generate import TRUTH, Counters
 from ._io import write_csv
 from ._orders import CATEGORY_P, Baskets, Orders, draw_baskets, draw_by_type, draw_products

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from . import _params as P
+from . import params as P
 from ._people import NO_DEATH, People, Window, type_param
 from ._util import categorical, grouped_cumsum, owner_index, prefixed_ids, rank_in_group, take_text, ts_array
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import _params as P
+from . import params as P
 from ._engage import (
     ConsentLog,
     campaign_schedule,

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _params as P
+from . import params as P
 from ._people import Ids, People, Window, other_city, phones
 from ._util import cents_to_decimal, group_offsets, prefixed_ids, set_where, take_text, ts_array, ts_text
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _params as P
+from . import params as P
 from ._util import beta_mean, categorical, choice, date_text, prefixed_ids, take_text, ts_text
 
 NO_DEATH = np.iinfo(np.int64).max

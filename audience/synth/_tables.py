@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from . import _params as P
+from . import params as P
 from ._mess import order_ids
 from ._orders import Orders
 from ._people import NO_DEATH, Ids, People

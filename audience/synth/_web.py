@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from . import _params as P
+from . import params as P
 from ._orders import CATEGORY_P, Orders, draw_by_type, draw_products
 from ._people import People, Window, type_param
 from ._util import group_offsets, grouped_cumsum, owner_index, rank_in_group
