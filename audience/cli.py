@@ -165,17 +165,37 @@ def _locations(db_path: str, args: argparse.Namespace) -> str:
     return locations_text(db_path, default_bi_path(db_path), exports, args.target_dir, args.report)
 
 
+_DB_HELP = f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})"
+_BI_HELP = "BI file to serve (default: $AUDIENCE_BI_PATH or the warehouse's _bi.duckdb)"
+_KEYS_HELP = "API key file (default: $AUDIENCE_API_KEYS or warehouse/api_keys.json)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audience", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    _generate_args(sub.add_parser("generate", help="write synthetic raw data for every source"))
+    _append_day_args(
+        sub.add_parser("append-day", help="append one new day of events and orders as batch files")
+    )
+    _summary_args(sub.add_parser("summary", help="print rows per mart, segment sizes, where the outputs are"))
+    _report_args(sub.add_parser("report", help="write a self-contained HTML report of the segments"))
+    _serve_args(sub.add_parser("serve", help="start the read-only scoring API over the BI file (api extra)"))
+    _api_key_args(sub.add_parser("api-key", help="create, revoke or list the scoring API's keys"))
+    return parser
 
-    gen = sub.add_parser("generate", help="write synthetic raw data for every source")
+
+def _generate_args(gen: argparse.ArgumentParser) -> None:
     gen.add_argument("--customers", type=int, default=20000, help="number of customers")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--out", default="data/raw", help="raw folder to write into")
     gen.add_argument("--mess-rate", type=float, default=0.02, help="share of rows given each defect")
     gen.add_argument("--format", choices=("csv", "parquet"), default="csv")
     gen.add_argument("--end-date", default="2025-12-31", help="last day of the simulated history")
+    _shape_args(gen)
+    gen.set_defaults(func=_cmd_generate)
+
+
+def _shape_args(gen: argparse.ArgumentParser) -> None:
     shapes = gen.add_argument_group("shape of the export (defaults: the full synthetic shop)")
     shapes.add_argument(
         "--sources",
@@ -207,43 +227,41 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="comma-separated optional columns to leave out of every file, e.g. discount_amount,channel",
     )
-    gen.set_defaults(func=_cmd_generate)
 
-    app = sub.add_parser("append-day", help="append one new day of events and orders as batch files")
+
+def _append_day_args(app: argparse.ArgumentParser) -> None:
     app.add_argument("--out", default="data/raw")
     app.add_argument("--seed", type=int, default=0)
     app.set_defaults(func=_cmd_append_day)
 
-    summ = sub.add_parser("summary", help="print rows per mart, segment sizes, where the outputs are")
+
+def _summary_args(summ: argparse.ArgumentParser) -> None:
     summ.add_argument("--target-dir", default="target", help="dbt target folder (run_results.json)")
     summ.add_argument(
         "--exports", default=None, help="activation folder (default $AUDIENCE_EXPORT_PATH or exports)"
     )
     summ.add_argument("--report", default=None, help="HTML report file to mention")
-    summ.add_argument(
-        "--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})"
-    )
+    summ.add_argument("--db", default=None, help=_DB_HELP)
     summ.set_defaults(func=_cmd_summary)
 
-    rep = sub.add_parser("report", help="write a self-contained HTML report of the segments")
-    rep.add_argument(
-        "--db", default=None, help=f"DuckDB file (default $AUDIENCE_DUCKDB_PATH or {DEFAULT_DB})"
-    )
+
+def _report_args(rep: argparse.ArgumentParser) -> None:
+    rep.add_argument("--db", default=None, help=_DB_HELP)
     rep.add_argument("--out", default=DEFAULT_REPORT, help="HTML file to write")
     rep.set_defaults(func=_cmd_report)
 
-    bi_help = "BI file to serve (default: $AUDIENCE_BI_PATH or the warehouse's _bi.duckdb)"
-    keys_help = "API key file (default: $AUDIENCE_API_KEYS or warehouse/api_keys.json)"
-    srv = sub.add_parser("serve", help="start the read-only scoring API over the BI file (api extra)")
+
+def _serve_args(srv: argparse.ArgumentParser) -> None:
     srv.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     srv.add_argument("--port", type=int, default=8000)
-    srv.add_argument("--bi", default=None, help=bi_help)
-    srv.add_argument("--keys", default=None, help=keys_help)
+    srv.add_argument("--bi", default=None, help=_BI_HELP)
+    srv.add_argument("--keys", default=None, help=_KEYS_HELP)
     srv.add_argument("--access-log", action="store_true", help="log every request")
     srv.set_defaults(func=_cmd_serve)
 
-    key = sub.add_parser("api-key", help="create, revoke or list the scoring API's keys")
-    key.add_argument("--keys", default=None, help=keys_help)
+
+def _api_key_args(key: argparse.ArgumentParser) -> None:
+    key.add_argument("--keys", default=None, help=_KEYS_HELP)
     key_sub = key.add_subparsers(dest="action", required=True)
     create = key_sub.add_parser("create", help="create a key and print it once")
     create.add_argument("--name", required=True, help="who uses the key, e.g. salesforce")
@@ -254,7 +272,6 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id")
     key_sub.add_parser("list", help="list the keys (ids, names, scopes, state; never the keys)")
     key.set_defaults(func=_cmd_api_key, bi=None)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -127,11 +127,17 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
     app.state.reader = reader
     app.state.keyring = keyring
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    api_key_header = APIKeyHeader(
-        name="X-API-Key", auto_error=False, description="An key from `audience api-key create`."
-    )
+    _add_error_handlers(app)
+    key, snap = _dependencies(reader, keyring)
+    _add_health_route(app, reader, snap)
+    _add_customer_routes(app, key, snap)
+    _add_segment_routes(app, key, snap)
+    return app
 
-    # ---- errors: always a JSON body
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error answers with a JSON body: ``{"error": {"code", "message"}}``."""
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
         headers = {"WWW-Authenticate": "ApiKey"} if exc.status == 401 else None
@@ -168,7 +174,13 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
     async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - a bug, logged by uvicorn
         return error_response(500, "internal_error", "internal error")
 
-    # ---- dependencies
+
+def _dependencies(reader: BiReader, keyring: KeyRing):
+    """The ``Key`` (authenticated API key) and ``Snap`` (current publish) parameter types."""
+    api_key_header = APIKeyHeader(
+        name="X-API-Key", auto_error=False, description="An key from `audience api-key create`."
+    )
+
     def snapshot() -> Snapshot:
         return reader.current()
 
@@ -178,14 +190,15 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
             raise ApiError(401, "unauthorized", "send a valid API key in the X-API-Key header")
         return record
 
-    Key = Annotated[ApiKey, Depends(api_key)]
-    Snap = Annotated[Snapshot, Depends(snapshot)]
+    return Annotated[ApiKey, Depends(api_key)], Annotated[Snapshot, Depends(snapshot)]
 
-    def segment(snap: Snapshot, segment_type: str, segment_name: str) -> None:
-        if (segment_type, segment_name) not in snap.segment_keys:
-            raise ApiError(404, "not_found", f"no segment {segment_type}/{segment_name} in this publish")
 
-    # ---- routes
+def _check_segment(snap: Snapshot, segment_type: str, segment_name: str) -> None:
+    if (segment_type, segment_name) not in snap.segment_keys:
+        raise ApiError(404, "not_found", f"no segment {segment_type}/{segment_name} in this publish")
+
+
+def _add_health_route(app: FastAPI, reader: BiReader, Snap) -> None:
     @app.get("/health", response_model=Health, responses={503: ERRORS[503]}, tags=["health"])
     def health(snap: Snap):
         """The publish the API answers from and how old it is (no key needed)."""
@@ -200,6 +213,8 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
             "last_load_error": reader.last_error,
         }
 
+
+def _add_customer_routes(app: FastAPI, Key, Snap) -> None:
     @app.get("/v1/customers/{customer_id}", response_model=Customer, responses=ERRORS, tags=["customers"])
     def get_customer(
         key: Key,
@@ -242,6 +257,8 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
                 missing.append(customer_id)
         return {"publish_id": snap.publish_id, "customers": found, "not_found": missing}
 
+
+def _add_segment_routes(app: FastAPI, Key, Snap) -> None:
     @app.get("/v1/segments", response_model=SegmentList, responses=ERRORS, tags=["segments"])
     def list_segments(key: Key, snap: Snap):
         """Every segment with its definition and size in this publish."""
@@ -266,7 +283,7 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
         ] = None,
     ):
         """Members of a segment in person_id order, a page at a time (cursor pagination)."""
-        segment(snap, segment_type, segment_name)
+        _check_segment(snap, segment_type, segment_name)
         return page(lambda: queries.members(snap, segment_type, segment_name, limit, cursor))
 
     @app.get(
@@ -287,15 +304,13 @@ def create_app(bi_path: str | Path, keys_path: str | Path, threads: int = 2) -> 
         cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
     ):
         """Who entered or exited the segment since a time, oldest first (for a CRM sync)."""
-        segment(snap, segment_type, segment_name)
+        _check_segment(snap, segment_type, segment_name)
         if since.tzinfo is not None:
             try:
                 since = since.astimezone(UTC).replace(tzinfo=None)
             except OverflowError as exc:
                 raise ApiError(422, "invalid_request", "since is out of range in UTC") from exc
         return page(lambda: queries.changes(snap, segment_type, segment_name, since, limit, cursor))
-
-    return app
 
 
 def page(read):

@@ -6,7 +6,7 @@ web_events, email_events, survey_responses, consent_events) plus the ground trut
 
 The simulation, fully vectorised with numpy and seeded (same seed -> byte-identical files):
 
-* Five latent types (``LATENT_TYPES``), see ``audience.synth._params.TYPES`` for their profiles.
+* Five latent types (``LATENT_TYPES``), see ``audience.synth.params.TYPES`` for their profiles.
 * Purchases follow BG/NBD: Poisson purchases at rate lambda ~ Gamma, death after each purchase with
   probability p ~ Beta (lapsed customers are forced to die 6+ months before ``end_date``).
   Order values follow Gamma-Gamma; order lines sum to the order total.
@@ -21,7 +21,7 @@ Customers are simulated in fixed chunks of 50,000 and streamed to disk, so memor
 
 from ._append import append_day
 from ._generate import STEMS, generate
-from ._params import LATENT_TYPES, TYPES
 from ._shapes import SOURCES, Shape
+from .params import LATENT_TYPES, TYPES
 
 __all__ = ["LATENT_TYPES", "SOURCES", "STEMS", "TYPES", "Shape", "append_day", "generate"]

@@ -12,12 +12,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import _params as P
-from ._generate import TRUTH, Counters, items_table, orders_table, web_table
+from . import params as P
+from ._generate import TRUTH, Counters
 from ._io import write_csv
-from ._orders import CATEGORY_P, Orders, draw_baskets, draw_by_type, draw_products
+from ._orders import CATEGORY_P, Baskets, Orders, draw_baskets, draw_by_type, draw_products
 from ._people import Window
 from ._shapes import Shape
+from ._tables import items_table, orders_table, web_table
 from ._util import group_offsets
 from ._web import (
     ABANDON,
@@ -74,6 +75,57 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     cnt = Counters(**meta["counters"])
 
     types = cust["latent_type"].map({t: i for i, t in enumerate(P.LATENT_TYPES)}).to_numpy(np.int8)
+    active, kind = _draw_active(rng, cust, types, n_active)
+    a = len(active)
+    dev, dev_ids, n_anon = _day_devices(rng, devices, cust, active)
+    day_sessions = _draw_day_sessions(rng, win, cust, types, active, kind, dev, n_anon)
+    sessions, anchor, device, buyers, baskets = day_sessions
+    events = draw_events(rng, sessions, dev.platform[sessions.device], win.end)
+
+    # orders in the order of their purchase sessions
+    orders = Orders(
+        owner=buyers,
+        ts=anchor[buyers],
+        acct2=np.zeros(len(buyers), bool),
+        store=np.zeros(len(buyers), bool),
+        baskets=baskets,
+    )
+    acct_ids = pa.concat_arrays([pa.array(cust["customer_id"].to_numpy(object)[active], pa.string())] * 2)
+    channel = dev.platform[device[buyers]]
+    # a shaped folder (meta "shape") keeps its sources, columns, currency and statuses
+    shape = Shape(**{k: tuple(v) if isinstance(v, list) else v for k, v in (meta.get("shape") or {}).items()})
+    otab = orders_table(
+        orders,
+        channel,
+        acct_ids,
+        a,
+        cnt.order,
+        pa.array([shape.currency] * len(buyers), pa.string()),
+        all_completed=shape.cancel_rate > 0,
+    )
+    itab = items_table(orders, otab.column("order_id").combine_chunks())
+    wtab = web_table(sessions, events, dev, dev_ids, acct_ids, a, cnt.session, cnt.event)
+    by_time = pc.sort_indices(otab, sort_keys=[("ordered_at", "ascending")])
+    otab = otab.take(by_time)
+    written = _write_day(out, day, shape, (("web_events", wtab), ("orders", otab), ("order_items", itab)))
+
+    # BG/NBD: buyers may drop out after this purchase
+    p = cust["p_dropout"].to_numpy(float)[active[buyers]]
+    died = cust["customer_id"].to_numpy(object)[active[buyers]][rng.random(len(buyers)) < p]
+    cnt.order += otab.num_rows
+    cnt.session += len(sessions)
+    cnt.event += wtab.num_rows
+    _advance_meta(out, meta, cnt, day, died)
+    return written
+
+
+def _draw_active(
+    rng: np.random.Generator, cust: pd.DataFrame, types: np.ndarray, n_active: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The customers active on the day (row positions) and what each session does (kind).
+
+    With at least two active customers, at least one buys and at least one abandons a cart.
+    """
     lam = cust["lambda"].to_numpy(float)
     web_rate = cust["web_sessions_per_day"].to_numpy(float)
     rate = lam + web_rate
@@ -95,9 +147,15 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     if a >= 2 and not (kind == ABANDON).any():
         j = np.flatnonzero(~buy)[0]
         kind[j] = ABANDON
-    kind = kind.astype(np.int8)
+    return active, kind.astype(np.int8)
 
-    # devices of the active customers, then a few anonymous visitors
+
+def _day_devices(
+    rng: np.random.Generator, devices: pd.DataFrame, cust: pd.DataFrame, active: np.ndarray
+) -> tuple[Devices, pa.Array, int]:
+    """Devices of the active customers, then those of a few anonymous visitors; their ids and
+    the number of anonymous visitors."""
+    a = len(active)
     dev_person = devices["person_id"].to_numpy(object)
     codes = pd.Index(cust["person_id"].to_numpy(object)[active]).get_indexer(dev_person)
     mine = np.flatnonzero(codes >= 0)
@@ -115,11 +173,29 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
         count=counts,
     )
     dev_ids = pa.array(devices["anonymous_id"].to_numpy(object)[rows], pa.string())
+    return dev, dev_ids, n_anon
 
+
+def _draw_day_sessions(
+    rng: np.random.Generator,
+    win: Window,
+    cust: pd.DataFrame,
+    types: np.ndarray,
+    active: np.ndarray,
+    kind: np.ndarray,
+    dev: Devices,
+    n_anon: int,
+) -> tuple[Sessions, np.ndarray, np.ndarray, np.ndarray, Baskets]:
+    """One session per active customer, then one per anonymous visitor.
+
+    Returns the sessions, the start (purchase time) and device of each customer session, the
+    positions of the buyers among the active customers and the buyers' baskets.
+    """
+    a = len(active)
     owner = np.arange(a)
     anchor = win.start + ((6 + 17.5 * rng.random(a)) * 3600).astype(np.int64)
     device = pick_device(rng, dev, owner)
-    logged = np.where(kind == PURCHASE, True, logged_in_draw(rng, platform[device]))
+    logged = np.where(kind == PURCHASE, True, logged_in_draw(rng, dev.platform[device]))
     buyers = np.flatnonzero(kind == PURCHASE)
     t_buy = types[active[buyers]]
     baskets = draw_baskets(
@@ -156,51 +232,25 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
             ),
         ]
     )
-    events = draw_events(rng, sessions, dev.platform[sessions.device], win.end)
+    return sessions, anchor, device, buyers, baskets
 
-    # orders in the order of their purchase sessions
-    order_owner = buyers
-    orders = Orders(
-        owner=order_owner,
-        ts=anchor[buyers],
-        acct2=np.zeros(len(buyers), bool),
-        store=np.zeros(len(buyers), bool),
-        baskets=baskets,
-    )
-    acct_ids = pa.concat_arrays([pa.array(cust["customer_id"].to_numpy(object)[active], pa.string())] * 2)
-    channel = platform[device[buyers]]
-    # a shaped folder (meta "shape") keeps its sources, columns, currency and statuses
-    shape = Shape(**{k: tuple(v) if isinstance(v, list) else v for k, v in (meta.get("shape") or {}).items()})
-    otab = orders_table(
-        orders,
-        channel,
-        acct_ids,
-        a,
-        cnt.order,
-        pa.array([shape.currency] * len(buyers), pa.string()),
-        all_completed=shape.cancel_rate > 0,
-    )
-    itab = items_table(orders, otab.column("order_id").combine_chunks())
-    wtab = web_table(sessions, events, dev, dev_ids, acct_ids, a, cnt.session, cnt.event)
-    by_time = pc.sort_indices(otab, sort_keys=[("ordered_at", "ascending")])
-    otab = otab.take(by_time)
 
+def _write_day(out: Path, day: dt.date, shape: Shape, tables) -> dict[str, int]:
+    """Write each ``(stem, table)`` of the shape's sources as ``<stem>/<day>.csv``; rows per stem."""
     name = f"{day.isoformat()}.csv"
     written = {}
-    for stem, table in (("web_events", wtab), ("orders", otab), ("order_items", itab)):
+    for stem, table in tables:
         if stem not in shape.sources:
             continue
         table = table.drop_columns(shape.droppable(stem, shape.drop_columns))
         written[stem] = table.num_rows
         (out / stem).mkdir(exist_ok=True)
         write_csv(table, out / stem / name, stem)
+    return written
 
-    # BG/NBD: buyers may drop out after this purchase
-    p = cust["p_dropout"].to_numpy(float)[active[buyers]]
-    died = cust["customer_id"].to_numpy(object)[active[buyers]][rng.random(len(buyers)) < p]
-    cnt.order += otab.num_rows
-    cnt.session += len(sessions)
-    cnt.event += wtab.num_rows
+
+def _advance_meta(out: Path, meta: dict, cnt: Counters, day: dt.date, died: np.ndarray) -> None:
+    """Record the new counters, the appended day and the customers who dropped out in meta.json."""
     meta["counters"] = vars(cnt)
     meta["last_event_date"] = day.isoformat()
     meta["appended_dates"] = meta.get("appended_dates", []) + [day.isoformat()]
@@ -211,4 +261,3 @@ def append_day(out_dir: str | Path, seed: int = 0, *, n_active: int | None = Non
     new_meta = meta_path.with_name("meta.json.tmp")
     new_meta.write_text(json.dumps(meta, indent=2) + "\n")
     new_meta.replace(meta_path)
-    return written

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from . import _params as P
+from . import params as P
 from ._people import NO_DEATH, People, Window, type_param
 from ._util import categorical, grouped_cumsum, owner_index, prefixed_ids, rank_in_group, take_text, ts_array
 
@@ -67,49 +67,9 @@ def draw_consent_and_email(
 ) -> tuple[ConsentLog, dict[str, np.ndarray]]:
     """Consent events and the email event log (sent/bounce/open/click/unsubscribe) of a chunk."""
     n = len(pp)
-    everyone = np.arange(n)
     log = ConsentLog()
-    end = np.full(n, win.end, dtype=np.int64)
-    consent = pp.email_consent
-    log.add(everyone[consent], False, 0, 0, 0, pp.signup[consent])
-    sms = rng.random(n) < 0.35
-    log.add(everyone[sms], False, 1, 0, 0, pp.signup[sms])
-    ads = rng.random(n) < 0.60
-    log.add(everyone[ads], False, 2, 4, 2, pp.signup[ads])
-    late = ~consent & (rng.random(n) < 0.3)
-    late_ts = _between(rng, pp.signup, end)
-    log.add(everyone[late], False, 0, 2, 1, late_ts[late])
-    email_start = np.where(consent, pp.signup, np.where(late, late_ts, NO_DEATH))
-    revoke = (consent | late) & (rng.random(n) < 0.04)
-    revoke_ts = _between(rng, np.minimum(email_start, win.end), end)
-    log.add(everyone[revoke], False, 0, 3, 1, revoke_ts[revoke])
-    sms_rev = sms & (rng.random(n) < 0.10)
-    log.add(everyone[sms_rev], False, 1, 3, 1, _between(rng, pp.signup, end)[sms_rev])
-    ads_rev = ads & (rng.random(n) < 0.12)
-    log.add(everyone[ads_rev], False, 2, 5, 2, _between(rng, pp.signup, end)[ads_rev])
-    gdpr = rng.random(n) < 0.003
-    gdpr_ts = _between(rng, pp.signup, end)
-    log.add(everyone[gdpr], False, 3, 1, 4, gdpr_ts[gdpr])
-    rereg = pp.rereg
-    log.add(everyone[rereg], True, 0, 0, 0, pp.rereg_at[rereg])
-    email_stop = np.minimum(end, np.where(revoke, revoke_ts, NO_DEATH))
-    email_stop = np.minimum(email_stop, np.where(gdpr, gdpr_ts, NO_DEATH))
-
-    # Sends: the welcome mail, then weekly newsletters to a random part of the consenting base.
-    lo = np.searchsorted(campaigns, email_start, side="right")
-    hi = np.searchsorted(campaigns, email_stop, side="left")
-    m = np.where(email_start < email_stop, np.maximum(0, hi - lo), 0)
-    o = owner_index(m)
-    j = lo[o] + rank_in_group(m)
-    pick = rng.random(len(o)) < type_param(pp.type[o], "email_target_p")
-    o, j = o[pick], j[pick]
-    welcome = consent & (pp.signup + 300 < email_stop)
-    w = everyone[welcome]
-    owner = np.concatenate([w, o])
-    ts = np.concatenate([pp.signup[w] + 300, campaigns[j]])
-    camp = np.concatenate([np.zeros(len(w), np.int64), j + 1])
-    order = np.lexsort((ts, owner))
-    owner, ts, camp = owner[order], ts[order], camp[order]
+    consent, email_start, email_stop = _consent_log(rng, pp, win, log)
+    owner, ts, camp = _sends(rng, pp, campaigns, consent, email_start, email_stop)
 
     k = len(owner)
     alive = ts < pp.death[owner]
@@ -149,6 +109,69 @@ def draw_consent_and_email(
     pp.extra["email_sent"] = np.bincount(owner, minlength=n)
     pp.extra["email_opened"] = np.bincount(owner[opened], minlength=n)
     return log, events
+
+
+def _consent_log(
+    rng: np.random.Generator, pp: People, win: Window, log: ConsentLog
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Add every consent event of the chunk to ``log``; return who consented to email at signup
+    and when each person's email consent starts and stops."""
+    n = len(pp)
+    everyone = np.arange(n)
+    end = np.full(n, win.end, dtype=np.int64)
+    consent = pp.email_consent
+    log.add(everyone[consent], False, 0, 0, 0, pp.signup[consent])
+    sms = rng.random(n) < 0.35
+    log.add(everyone[sms], False, 1, 0, 0, pp.signup[sms])
+    ads = rng.random(n) < 0.60
+    log.add(everyone[ads], False, 2, 4, 2, pp.signup[ads])
+    late = ~consent & (rng.random(n) < 0.3)
+    late_ts = _between(rng, pp.signup, end)
+    log.add(everyone[late], False, 0, 2, 1, late_ts[late])
+    email_start = np.where(consent, pp.signup, np.where(late, late_ts, NO_DEATH))
+    revoke = (consent | late) & (rng.random(n) < 0.04)
+    revoke_ts = _between(rng, np.minimum(email_start, win.end), end)
+    log.add(everyone[revoke], False, 0, 3, 1, revoke_ts[revoke])
+    sms_rev = sms & (rng.random(n) < 0.10)
+    log.add(everyone[sms_rev], False, 1, 3, 1, _between(rng, pp.signup, end)[sms_rev])
+    ads_rev = ads & (rng.random(n) < 0.12)
+    log.add(everyone[ads_rev], False, 2, 5, 2, _between(rng, pp.signup, end)[ads_rev])
+    gdpr = rng.random(n) < 0.003
+    gdpr_ts = _between(rng, pp.signup, end)
+    log.add(everyone[gdpr], False, 3, 1, 4, gdpr_ts[gdpr])
+    rereg = pp.rereg
+    log.add(everyone[rereg], True, 0, 0, 0, pp.rereg_at[rereg])
+    email_stop = np.minimum(end, np.where(revoke, revoke_ts, NO_DEATH))
+    email_stop = np.minimum(email_stop, np.where(gdpr, gdpr_ts, NO_DEATH))
+    return consent, email_start, email_stop
+
+
+def _sends(
+    rng: np.random.Generator,
+    pp: People,
+    campaigns: np.ndarray,
+    consent: np.ndarray,
+    email_start: np.ndarray,
+    email_stop: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Owner, time and campaign (0 = welcome) of every email sent, by owner then time."""
+    everyone = np.arange(len(pp))
+    # Sends: the welcome mail, then weekly newsletters to a random part of the consenting base.
+    lo = np.searchsorted(campaigns, email_start, side="right")
+    hi = np.searchsorted(campaigns, email_stop, side="left")
+    m = np.where(email_start < email_stop, np.maximum(0, hi - lo), 0)
+    o = owner_index(m)
+    j = lo[o] + rank_in_group(m)
+    pick = rng.random(len(o)) < type_param(pp.type[o], "email_target_p")
+    o, j = o[pick], j[pick]
+    welcome = consent & (pp.signup + 300 < email_stop)
+    w = everyone[welcome]
+    owner = np.concatenate([w, o])
+    ts = np.concatenate([pp.signup[w] + 300, campaigns[j]])
+    camp = np.concatenate([np.zeros(len(w), np.int64), j + 1])
+    order = np.lexsort((ts, owner))
+    owner, ts, camp = owner[order], ts[order], camp[order]
+    return owner, ts, camp
 
 
 def consent_table(log: ConsentLog, acct_ids: pa.Array, n: int, first_seq: int) -> pa.Table:

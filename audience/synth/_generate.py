@@ -13,33 +13,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import _params as P
-from ._engage import campaign_schedule, consent_table, draw_consent_and_email, email_table, survey_table
+from . import params as P
+from ._engage import (
+    ConsentLog,
+    campaign_schedule,
+    consent_table,
+    draw_consent_and_email,
+    email_table,
+    survey_table,
+)
 from ._io import Sink
-from ._mess import DefectLog, empty_defects, mess_customers, mess_events, mess_orders, order_ids
+from ._mess import DefectLog, empty_defects, mess_customers, mess_events, mess_orders
 from ._orders import Orders, draw_orders
-from ._people import NO_DEATH, Ids, People, Window, clean_emails, customers_columns, draw_people
+from ._people import Ids, People, Window, clean_emails, customers_columns, draw_people
 from ._shapes import Shape, currency_codes, reversals
+from ._tables import items_table, orders_table, truth_customers, truth_devices, web_table
 from ._util import (
-    cents_to_decimal,
-    group_offsets,
     hex_ids,
-    owner_index,
-    prefixed_ids,
-    rank_in_group,
-    take_text,
-    ts_array,
     ts_text,
 )
 from ._web import (
-    EVENT_TYPES,
-    PLATFORMS,
-    PRODUCT_IDS,
-    URLS,
-    Devices,
-    Events,
-    Sessions,
-    dictionary,
     draw_devices,
     draw_events,
     draw_sessions,
@@ -77,151 +70,6 @@ class Counters:
 def hex_salt(seed: int) -> int:
     """Seed-dependent salt of the anonymous ids."""
     return int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0])
-
-
-def orders_table(
-    orders: Orders,
-    channel: np.ndarray,
-    acct_ids: pa.Array,
-    n: int,
-    first_seq: int,
-    currency: pa.Array | None = None,
-    all_completed: bool = False,
-) -> pa.Table:
-    """Clean orders table of a chunk (amounts exact to the cent).
-
-    ``currency``: one code per order (default EUR); ``all_completed``: every order is written as
-    completed (when cancellations and returns are written as reversal rows of their own).
-    """
-    b = orders.baskets
-    m = len(orders)
-    status = np.zeros(m, np.int8) if all_completed else b.status
-    return pa.table(
-        {
-            "order_id": order_ids(first_seq + np.arange(m)),
-            "customer_id": acct_ids.take(pa.array(orders.owner + n * orders.acct2)),
-            "ordered_at": ts_text(orders.ts),
-            "order_total": cents_to_decimal(b.total),
-            "currency": currency if currency is not None else take_text(("EUR",), np.zeros(m, np.int8)),
-            "status": take_text(P.ORDER_STATUSES, status),
-            "channel": take_text(("web", "app", "store"), channel),
-            "discount_amount": cents_to_decimal(b.discount),
-        }
-    )
-
-
-def items_table(orders: Orders, oid: pa.Array) -> pa.Table:
-    """order_items: lines whose quantity * unit_price add up to order_total."""
-    b = orders.baskets
-    line_order = owner_index(b.n_lines)
-    return pa.table(
-        {
-            "order_id": oid.take(pa.array(line_order)),
-            "line_number": pa.array(rank_in_group(b.n_lines) + 1),
-            "product_id": dictionary(b.line_product, PRODUCT_IDS),
-            "category": dictionary(b.line_product // P.PRODUCTS_PER_CATEGORY, P.CATEGORIES),
-            "quantity": pa.array(b.line_qty.astype(np.int64)),
-            "unit_price": cents_to_decimal(b.line_unit),
-        }
-    )
-
-
-def web_table(
-    s: Sessions,
-    ev: Events,
-    dev: Devices,
-    dev_ids: pa.Array,
-    acct_ids: pa.Array,
-    n: int,
-    session_seq: int,
-    event_seq: int,
-) -> pa.Table:
-    """web_events: logged-in sessions carry customer_id next to the device's anonymous_id."""
-    es = ev.session
-    sid = prefixed_ids("S", session_seq + np.arange(len(s)))
-    acct = np.where(s.owner >= 0, s.owner + n * s.acct2, 0)[es]
-    no_product = ev.product < 0
-    product = np.maximum(ev.product, 0)
-    device = s.device[es]
-    return pa.table(
-        {
-            "event_id": prefixed_ids("E", event_seq + np.arange(len(es))),
-            "anonymous_id": dictionary(device, dev_ids),
-            "customer_id": dictionary(acct, acct_ids, null_mask=~s.logged_in[es]),
-            "session_id": dictionary(es, sid),
-            "event_type": dictionary(ev.etype, EVENT_TYPES),
-            "event_at": ts_array(ev.ts),
-            "platform": dictionary(dev.platform[device], PLATFORMS),
-            "page_url": dictionary(ev.url, URLS),
-            "product_id": dictionary(product, PRODUCT_IDS, null_mask=no_product),
-            "category": dictionary(product // P.PRODUCTS_PER_CATEGORY, P.CATEGORIES, null_mask=no_product),
-        }
-    )
-
-
-def _nullable_ts(values: np.ndarray, valid: np.ndarray) -> pa.Array:
-    return pa.array(np.where(valid, values, 0), mask=~valid).cast(pa.timestamp("s"))
-
-
-def truth_customers(pp: People, orders: Orders, ids: Ids, emails: pa.Array) -> pa.Table:
-    """One truth row per customer_id: the person's latent type and BTYD parameters."""
-    n = len(pp)
-    acct = orders.owner + n * orders.acct2
-    order = np.argsort(acct, kind="stable")
-    counts = np.bincount(acct, minlength=2 * n)
-    has = counts > 0
-    offs = group_offsets(counts)
-    ts = orders.ts[order]
-    first = np.zeros(2 * n, dtype=np.int64)
-    last = np.zeros(2 * n, dtype=np.int64)
-    first[has] = ts[offs[has]]
-    last[has] = ts[offs[has] + counts[has] - 1]
-    rows = np.concatenate([np.arange(n), np.flatnonzero(pp.rereg)])
-    acct_rows = np.concatenate([np.arange(n), n + np.flatnonzero(pp.rereg)])
-    primary = ids.primary(pp.idx)
-    alive = pp.death == NO_DEATH
-    return pa.table(
-        {
-            "customer_id": pa.concat_arrays([primary, ids.second(pp.idx[pp.rereg])]),
-            "person_id": ids.person(pp.idx[rows]),
-            "latent_type": take_text(P.LATENT_TYPES, pp.type[rows]),
-            "is_primary": pa.array(acct_rows < n),
-            "primary_customer_id": primary.take(pa.array(rows)),
-            "email": emails.take(pa.array(rows)),
-            "signup_at": ts_array(np.where(acct_rows < n, pp.signup[rows], pp.rereg_at[rows])),
-            "lambda": pa.array(pp.lam[rows]),
-            "p_dropout": pa.array(pp.p[rows]),
-            "is_alive_at_end": pa.array(alive[rows]),
-            "death_at": _nullable_ts(pp.death[rows], ~alive[rows]),
-            "first_order_at": _nullable_ts(first[acct_rows], has[acct_rows]),
-            "last_order_at": _nullable_ts(last[acct_rows], has[acct_rows]),
-            "n_orders": pa.array(counts[acct_rows].astype(np.int64)),
-            "aov_mean": pa.array(pp.aov[rows]),
-            "discount_prob": pa.array(pp.disc_prob[rows]),
-            "discount_frac": pa.array(pp.disc_frac[rows]),
-            "web_sessions_per_day": pa.array(pp.web_rate[rows]),
-            "email_open_p": pa.array(pp.open_p[rows]),
-            "email_click_p": pa.array(pp.click_p[rows]),
-            "email_consent_at_signup": pa.array(pp.email_consent[rows]),
-            "n_devices": pa.array(pp.n_dev[rows].astype(np.int64)),
-            "email_sent": pa.array(np.where(acct_rows < n, pp.extra["email_sent"][rows], 0)),
-            "email_opened": pa.array(np.where(acct_rows < n, pp.extra["email_opened"][rows], 0)),
-        }
-    )
-
-
-def truth_devices(pp: People, dev: Devices, dev_ids: pa.Array, ids: Ids) -> pa.Table:
-    """anonymous_id -> person (null for visitors who never register)."""
-    anon = dev.owner < 0
-    o = np.maximum(dev.owner, 0)
-    return pa.table(
-        {
-            "anonymous_id": dev_ids,
-            "person_id": ids.person(pp.idx[o]).take(pa.array(np.arange(len(o)), mask=anon)),
-            "customer_id": ids.primary(pp.idx[o]).take(pa.array(np.arange(len(o)), mask=anon)),
-            "platform": take_text(PLATFORMS, dev.platform),
-        }
-    )
 
 
 class _TruthWriters:
@@ -293,10 +141,9 @@ class _Run:
             np.random.default_rng(s) for s in streams[:9]
         )
         s_once, s_currency, s_cancel = (np.random.default_rng(s) for s in streams[9:])
-        shape = self.shape
         n = hi - lo
         pp = draw_people(r_people, np.arange(lo, hi), self.win, self.mess_rate)
-        orders = draw_orders(r_orders, pp, self.win, shape.one_time_share, s_once)
+        orders = draw_orders(r_orders, pp, self.win, self.shape.one_time_share, s_once)
         dev = draw_devices(r_web, pp, int(r_web.poisson(P.ANON_VISITORS_PER_CUSTOMER * n)))
         sessions, channel = draw_sessions(r_web, pp, orders, dev, self.win)
         events = draw_events(r_web, sessions, dev.platform[sessions.device], self.win.end)
@@ -307,20 +154,52 @@ class _Run:
         dev_ids = hex_ids(self.cnt.device + np.arange(len(dev)), self.salt)
         logs: list[tuple[DefectLog, int]] = []
 
-        def write(stem: str, table: pa.Table, log: DefectLog | None = None) -> None:
-            """Write a source the shape includes (with its defect log); drop the others."""
-            if stem in shape.sources:
-                if shape.drop_columns:
-                    table = table.drop_columns(shape.droppable(stem, shape.drop_columns))
-                offset = self.sink.write(stem, table)
-                if log is not None:
-                    logs.append((log, offset))
-
         table, log = mess_customers(
             m_cust, customers_columns(pp, self.ids, emails), pp, self.ids, emails, self.win, self.mess_rate
         )
-        write("customers", table, log)
+        self._write(logs, "customers", table, log)
+        table, log, items = self._order_tables(m_orders, s_currency, s_cancel, orders, channel, acct_ids, n)
+        self._write(logs, "orders", table, log)
+        self._write(logs, "order_items", items)
 
+        web = web_table(sessions, events, dev, dev_ids, acct_ids, n, self.cnt.session, self.cnt.event)
+        self.cnt.session += len(sessions)
+        self.cnt.event += web.num_rows
+        table, log = mess_events(m_web, web, "web_events", "event_id", "event_at", self.win, self.mess_rate)
+        self._write(logs, "web_events", table, log)
+        del web, table, events
+
+        self._write_engagement(logs, m_email, r_survey, pp, email_ev, consent_log, acct_ids, emails, n)
+        self.truth.write("customers", truth_customers(pp, orders, self.ids, emails))
+        self.truth.write("anonymous_ids", truth_devices(pp, dev, dev_ids, self.ids))
+        self.cnt.device += len(dev)
+        self._write_defects(logs)
+
+    def _write(
+        self, logs: list[tuple[DefectLog, int]], stem: str, table: pa.Table, log: DefectLog | None = None
+    ) -> None:
+        """Write a source the shape includes (its defect log goes to ``logs``); drop the others."""
+        shape = self.shape
+        if stem in shape.sources:
+            if shape.drop_columns:
+                table = table.drop_columns(shape.droppable(stem, shape.drop_columns))
+            offset = self.sink.write(stem, table)
+            if log is not None:
+                logs.append((log, offset))
+
+    def _order_tables(
+        self,
+        m_orders: np.random.Generator,
+        s_currency: np.random.Generator,
+        s_cancel: np.random.Generator,
+        orders: Orders,
+        channel: np.ndarray,
+        acct_ids: pa.Array,
+        n: int,
+    ) -> tuple[pa.Table, DefectLog, pa.Table]:
+        """The chunk's orders (messed, with ghost orders and the shape's reversals), their defect
+        log and their order items; advances the order counters."""
+        shape = self.shape
         currency = None
         if shape.currency != "EUR" or shape.mixed_currency_share > 0:
             currency = currency_codes(s_currency, shape, len(orders))
@@ -357,33 +236,38 @@ class _Run:
             table = pa.concat_tables([table, rev.orders.cast(table.schema)])
             items = pa.concat_tables([items, rev.items.cast(items.schema)])
             self.truth.write("reversals", rev.truth)
-        write("orders", table, log)
-        write("order_items", items)
+        return table, log, items
 
-        web = web_table(sessions, events, dev, dev_ids, acct_ids, n, self.cnt.session, self.cnt.event)
-        self.cnt.session += len(sessions)
-        self.cnt.event += web.num_rows
-        table, log = mess_events(m_web, web, "web_events", "event_id", "event_at", self.win, self.mess_rate)
-        write("web_events", table, log)
-        del web, table, events
-
+    def _write_engagement(
+        self,
+        logs: list[tuple[DefectLog, int]],
+        m_email: np.random.Generator,
+        r_survey: np.random.Generator,
+        pp: People,
+        email_ev: dict[str, np.ndarray],
+        consent_log: ConsentLog,
+        acct_ids: pa.Array,
+        emails: pa.Array,
+        n: int,
+    ) -> None:
+        """Write the chunk's email events (messed), survey responses and consent events."""
         etab = email_table(email_ev, acct_ids, emails, self.campaign_names, self.cnt.email)
         self.cnt.email += etab.num_rows
         table, log = mess_events(
             m_email, etab, "email_events", "email_event_id", None, self.win, self.mess_rate
         )
-        write("email_events", table, log)
+        self._write(logs, "email_events", table, log)
 
         stab = survey_table(r_survey, pp, self.win, acct_ids, emails, self.cnt.response)
         self.cnt.response += stab.num_rows
-        write("survey_responses", stab)
+        self._write(logs, "survey_responses", stab)
         ctab = consent_table(consent_log, acct_ids, n, self.cnt.consent)
         self.cnt.consent += ctab.num_rows
-        write("consent_events", ctab)
+        self._write(logs, "consent_events", ctab)
 
-        self.truth.write("customers", truth_customers(pp, orders, self.ids, emails))
-        self.truth.write("anonymous_ids", truth_devices(pp, dev, dev_ids, self.ids))
-        self.cnt.device += len(dev)
+    def _write_defects(self, logs: list[tuple[DefectLog, int]]) -> None:
+        """Record the defects of the written files in the truth, at their row offsets."""
+        shape = self.shape
         for log, offset in logs:
             d = log.table(offset)
             dropped = shape.droppable(log.source, shape.drop_columns)
@@ -392,6 +276,20 @@ class _Run:
                 d = d.filter(pc.invert(pc.fill_null(pc.is_in(d.column("column"), pa.array(dropped)), False)))
             self.n_defects += d.num_rows
             self.truth.write("defects", d)
+
+
+def _check_arguments(n_customers: int, seed: int, mess_rate: float, fmt: str, years: float) -> None:
+    """Stop with a message naming the first argument of ``generate`` that is out of range."""
+    if n_customers < 1:
+        raise ValueError("n_customers must be >= 1")
+    if fmt not in ("csv", "parquet"):
+        raise ValueError("fmt must be 'csv' or 'parquet'")
+    if not 0.0 <= mess_rate <= 1.0:
+        raise ValueError("mess_rate must be within [0, 1]")
+    if years <= 0:
+        raise ValueError("years must be > 0")
+    if seed < 0:
+        raise ValueError("seed must be >= 0")
 
 
 def generate(
@@ -414,16 +312,7 @@ def generate(
     `progress(customers_done, n_customers, rows_so_far)` is called after each chunk of
     customers (rows per file stem queued for writing so far), e.g. to print progress.
     """
-    if n_customers < 1:
-        raise ValueError("n_customers must be >= 1")
-    if fmt not in ("csv", "parquet"):
-        raise ValueError("fmt must be 'csv' or 'parquet'")
-    if not 0.0 <= mess_rate <= 1.0:
-        raise ValueError("mess_rate must be within [0, 1]")
-    if years <= 0:
-        raise ValueError("years must be > 0")
-    if seed < 0:
-        raise ValueError("seed must be >= 0")
+    _check_arguments(n_customers, seed, mess_rate, fmt, years)
     shape = shape or Shape()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _params as P
+from . import params as P
 from ._people import Ids, People, Window, other_city, phones
 from ._util import cents_to_decimal, group_offsets, prefixed_ids, set_where, take_text, ts_array, ts_text
 
@@ -185,7 +185,38 @@ def mess_customers(
     rows = _rows_of(kinds, 0)
     cols["email"] = set_where(cols["email"], kinds == 0, noisy_emails(rng, emails.take(pa.array(rows))))
     notes.append(("email_noise", rows, ["email"] * len(rows)))
+    notes += _customer_dates(rng, cols, kinds, pp)
+    notes += _customer_values(rng, cols, kinds, pp)
 
+    # Older versions of a record: same customer_id, older updated_at, other address/phone/name/email.
+    parents = _rows_of(kinds, 5)
+    base = pa.table(cols)
+    old_cols = _older_versions(rng, base, pp, emails, parents)
+    k = len(parents)
+    src, pos, extra_pos = interleave(n, parents)
+    notes.append(("conflicting_duplicate", parents, [None] * k))
+
+    rr_cols = _second_registrations(rng, base, pp, ids, emails, win)
+    r = len(rr_cols["customer_id"])
+    take_idx = np.where(src >= 0, src, n - 1 - src)  # extra row j lives at n + j of the concatenation
+    full = pa.concat_tables([base, pa.table(old_cols, schema=base.schema)]).take(pa.array(take_idx))
+    full = pa.concat_tables([full, pa.table(rr_cols, schema=base.schema)])
+
+    for defect, rows, cl in notes:
+        if defect == "conflicting_duplicate":
+            log.add(defect, keys.take(pa.array(rows)), extra_pos, cl)
+        else:
+            log.add(defect, keys.take(pa.array(rows)), pos[rows], cl)
+    log.add("duplicate_record", rr_cols["customer_id"], n + k + np.arange(r), "customer_id")
+    return full.combine_chunks(), log
+
+
+def _customer_dates(
+    rng: np.random.Generator, cols: dict[str, pa.Array], kinds: np.ndarray, pp: People
+) -> list[tuple[str, np.ndarray, list[str | None]]]:
+    """Dates in another format (kind 1) or unparseable (kind 2), in place in ``cols``; their notes."""
+    n = len(pp)
+    notes: list[tuple[str, np.ndarray, list[str | None]]] = []
     seconds = {"birth_date": pp.birth_day * P.DAY, "signup_at": pp.signup, "updated_at": pp.updated}
     for kind, date_kind in ((1, "alt_date_format"), (2, "unparseable_date")):
         rows = _rows_of(kinds, kind)
@@ -201,7 +232,16 @@ def mess_customers(
                 vals = unparseable(rng, len(sub))
             cols[col] = set_where(cols[col], mask, vals)
             notes.append((date_kind, sub, [col] * len(sub)))
+    return notes
 
+
+def _customer_values(
+    rng: np.random.Generator, cols: dict[str, pa.Array], kinds: np.ndarray, pp: People
+) -> list[tuple[str, np.ndarray, list[str | None]]]:
+    """Missing optional values (kind 3) and gender or country in another spelling (kind 4), in
+    place in ``cols``; their notes."""
+    n = len(pp)
+    notes: list[tuple[str, np.ndarray, list[str | None]]] = []
     rows = _rows_of(kinds, 3)
     which = rng.integers(0, len(CUSTOMER_OPTIONAL), len(rows))
     for j, col in enumerate(CUSTOMER_OPTIONAL):
@@ -224,10 +264,13 @@ def mess_customers(
         cols["country"], mask, take_text([c[1] for c in P.COUNTRIES], pp.country[c_rows])
     )
     notes.append(("alt_value_format", rows, ["gender" if g else "country" for g in is_gender]))
+    return notes
 
-    # Older versions of a record: same customer_id, older updated_at, other address/phone/name/email.
-    parents = _rows_of(kinds, 5)
-    base = pa.table(cols)
+
+def _older_versions(
+    rng: np.random.Generator, base: pa.Table, pp: People, emails: pa.Array, parents: np.ndarray
+) -> dict[str, pa.Array]:
+    """Older versions of the ``parents`` rows: older updated_at, other address/phone/name/email."""
     old_cols = {c: base.column(c).take(pa.array(parents)).combine_chunks() for c in base.column_names}
     k = len(parents)
     old_cols["updated_at"] = ts_text(pp.signup[parents])
@@ -245,10 +288,13 @@ def mess_customers(
     old_cols["email"] = set_where(
         old_cols["email"], new_mail, pc.binary_join_element_wise(local, pa.scalar("@"), other_domain, "")
     )
-    src, pos, extra_pos = interleave(n, parents)
-    notes.append(("conflicting_duplicate", parents, [None] * k))
+    return old_cols
 
-    # Second registration of the same person: new customer_id, same e-mail with case/space noise.
+
+def _second_registrations(
+    rng: np.random.Generator, base: pa.Table, pp: People, ids: Ids, emails: pa.Array, win: Window
+) -> dict[str, pa.Array]:
+    """Second registration of the same person: new customer_id, same e-mail with case/space noise."""
     rr = np.flatnonzero(pp.rereg)
     r = len(rr)
     rr_cols = {c: base.column(c).take(pa.array(rr)).combine_chunks() for c in base.column_names}
@@ -261,18 +307,7 @@ def mess_customers(
     rr_cols["updated_at"] = ts_text(
         pp.rereg_at[rr] + (rng.random(r) * (win.end - pp.rereg_at[rr])).astype(np.int64)
     )
-
-    take_idx = np.where(src >= 0, src, n - 1 - src)  # extra row j lives at n + j of the concatenation
-    full = pa.concat_tables([base, pa.table(old_cols, schema=base.schema)]).take(pa.array(take_idx))
-    full = pa.concat_tables([full, pa.table(rr_cols, schema=base.schema)])
-
-    for defect, rows, cl in notes:
-        if defect == "conflicting_duplicate":
-            log.add(defect, keys.take(pa.array(rows)), extra_pos, cl)
-        else:
-            log.add(defect, keys.take(pa.array(rows)), pos[rows], cl)
-    log.add("duplicate_record", rr_cols["customer_id"], n + k + np.arange(r), "customer_id")
-    return full.combine_chunks(), log
+    return rr_cols
 
 
 ORDER_KINDS = (

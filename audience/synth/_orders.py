@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _params as P
+from . import params as P
 from ._people import People, Window, type_param
 from ._shapes import one_time_buyers
 from ._util import beta_mean, choice, group_offsets, group_sum, owner_index, rank_in_group

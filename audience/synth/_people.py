@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _params as P
+from . import params as P
 from ._util import beta_mean, categorical, choice, date_text, prefixed_ids, take_text, ts_text
 
 NO_DEATH = np.iinfo(np.int64).max
@@ -146,25 +146,7 @@ def draw_people(rng: np.random.Generator, idx: np.ndarray, win: Window, mess_rat
         rereg, signup + ((30 + rng.random(n) * (age - 37)) * P.DAY).astype(np.int64), NO_DEATH
     )
 
-    gender = choice(rng, n, P.GENDER_P).astype(np.int8)
-    nf, nm = len(P.FIRST_NAMES_F), len(P.FIRST_NAMES_M)
-    u = rng.random(n)
-    first = np.where(
-        gender == 0,
-        (u * nf).astype(int),
-        np.where(gender == 1, nf + (u * nm).astype(int), (u * (nf + nm)).astype(int)),
-    )
-    last = rng.integers(0, len(P.LAST_NAMES), n)
-    age_lo = np.array([ty.age_years[0] for ty in P.TYPES])[t]
-    age_hi = np.array([ty.age_years[1] for ty in P.TYPES])[t]
-    years_old = age_lo + rng.random(n) * (age_hi - age_lo)
-    end_day = win.end // P.DAY
-    birth_day = (end_day - years_old * 365.25).astype(np.int64)
-    country = choice(rng, n, [c[3] for c in P.COUNTRIES]).astype(np.int8)
-    city = rng.integers(0, P.CITIES_PER_COUNTRY, n).astype(np.int8)
-    income = categorical(rng, np.array([ty.income_probs for ty in P.TYPES])[t]).astype(np.int8)
-    phone = rng.integers(1_000_000, 99_999_999, n)
-    domain = rng.integers(0, len(P.EMAIL_DOMAINS), n).astype(np.int8)
+    profile = _profile(rng, t, win)
     life = np.maximum(0, win.end - signup - 3600)
     updated = signup + 3600 + (rng.random(n) * life).astype(np.int64)
     return People(
@@ -184,17 +166,44 @@ def draw_people(rng: np.random.Generator, idx: np.ndarray, win: Window, mess_rat
         n_dev=n_dev,
         rereg=rereg,
         rereg_at=rereg_at,
-        gender=gender,
-        first=first,
-        last=last,
-        birth_day=birth_day,
-        country=country,
-        city=city,
-        income=income,
-        phone=phone,
-        domain=domain,
+        **profile,
         updated=np.minimum(updated, win.end),
     )
+
+
+def _profile(rng: np.random.Generator, t: np.ndarray, win: Window) -> dict[str, np.ndarray]:
+    """Gender, name, birth day, place, income band, phone and email domain of each person."""
+    n = len(t)
+    gender = choice(rng, n, P.GENDER_P).astype(np.int8)
+    nf, nm = len(P.FIRST_NAMES_F), len(P.FIRST_NAMES_M)
+    u = rng.random(n)
+    first = np.where(
+        gender == 0,
+        (u * nf).astype(int),
+        np.where(gender == 1, nf + (u * nm).astype(int), (u * (nf + nm)).astype(int)),
+    )
+    last = rng.integers(0, len(P.LAST_NAMES), n)
+    age_lo = np.array([ty.age_years[0] for ty in P.TYPES])[t]
+    age_hi = np.array([ty.age_years[1] for ty in P.TYPES])[t]
+    years_old = age_lo + rng.random(n) * (age_hi - age_lo)
+    end_day = win.end // P.DAY
+    birth_day = (end_day - years_old * 365.25).astype(np.int64)
+    country = choice(rng, n, [c[3] for c in P.COUNTRIES]).astype(np.int8)
+    city = rng.integers(0, P.CITIES_PER_COUNTRY, n).astype(np.int8)
+    income = categorical(rng, np.array([ty.income_probs for ty in P.TYPES])[t]).astype(np.int8)
+    phone = rng.integers(1_000_000, 99_999_999, n)
+    domain = rng.integers(0, len(P.EMAIL_DOMAINS), n).astype(np.int8)
+    return {
+        "gender": gender,
+        "first": first,
+        "last": last,
+        "birth_day": birth_day,
+        "country": country,
+        "city": city,
+        "income": income,
+        "phone": phone,
+        "domain": domain,
+    }
 
 
 _FIRST_NAMES = P.FIRST_NAMES_F + P.FIRST_NAMES_M

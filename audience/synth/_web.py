@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from . import _params as P
+from . import params as P
 from ._orders import CATEGORY_P, Orders, draw_by_type, draw_products
 from ._people import People, Window, type_param
 from ._util import group_offsets, grouped_cumsum, owner_index, rank_in_group
@@ -114,49 +114,62 @@ def draw_sessions(
     win: Window,
 ) -> tuple[Sessions, np.ndarray]:
     """All sessions of a chunk and the channel code of each order (0 web, 1 app, 2 store)."""
-    n = len(pp)
+    parts = [
+        _pre_signup_sessions(rng, pp, dev, win),
+        _signup_sessions(rng, pp, dev),
+        _browsing_sessions(rng, pp, dev, win),
+    ]
+    purchases, channel = _purchase_sessions(rng, orders, dev)
+    parts.append(purchases)
+    parts.append(_anonymous_sessions(rng, dev, win))
+    return Sessions.concat(parts), channel
+
+
+def _focus(rng: np.random.Generator, types: np.ndarray | None, k: int) -> np.ndarray:
+    """The product in focus of ``k`` sessions: by latent type, or any category without types."""
+    if types is None:
+        cat = rng.integers(0, len(P.CATEGORIES), k)
+    else:
+        cat = draw_by_type(rng, types, CATEGORY_P)
+    return draw_products(rng, cat)
+
+
+def _pre_signup_sessions(rng: np.random.Generator, pp: People, dev: Devices, win: Window) -> Sessions:
+    """Anonymous browsing in the 30 days before signup, on the device used to sign up."""
     t = pp.type
-    parts: list[Sessions] = []
-
-    def _focus(types: np.ndarray | None, k: int) -> np.ndarray:
-        if types is None:
-            cat = rng.integers(0, len(P.CATEGORIES), k)
-        else:
-            cat = draw_by_type(rng, types, CATEGORY_P)
-        return draw_products(rng, cat)
-
-    # (a) anonymous browsing in the 30 days before signup, on the device used to sign up
-    cnt = rng.poisson(P.PRE_SIGNUP_SESSIONS, n)
+    cnt = rng.poisson(P.PRE_SIGNUP_SESSIONS, len(pp))
     o = owner_index(cnt)
     anchor = pp.signup[o] - ((0.05 + rng.random(len(o)) * 30) * P.DAY).astype(np.int64)
     ok = anchor >= win.start
     o, anchor = o[ok], anchor[ok]
-    parts.append(
-        Sessions(
-            owner=o,
-            device=dev.first[o],
-            anchor=anchor,
-            kind=browse_kind(rng, type_param(t[o], "abandon_share")),
-            logged_in=np.zeros(len(o), bool),
-            acct2=np.zeros(len(o), bool),
-            focus=_focus(t[o], len(o)),
-        )
+    return Sessions(
+        owner=o,
+        device=dev.first[o],
+        anchor=anchor,
+        kind=browse_kind(rng, type_param(t[o], "abandon_share")),
+        logged_in=np.zeros(len(o), bool),
+        acct2=np.zeros(len(o), bool),
+        focus=_focus(rng, t[o], len(o)),
     )
 
-    # (b) the signup session: logged in on the first device, which links that device to the customer
-    parts.append(
-        Sessions(
-            owner=np.arange(n),
-            device=dev.first,
-            anchor=pp.signup,
-            kind=np.full(n, BROWSE, np.int8),
-            logged_in=np.ones(n, bool),
-            acct2=np.zeros(n, bool),
-            focus=_focus(t, n),
-        )
+
+def _signup_sessions(rng: np.random.Generator, pp: People, dev: Devices) -> Sessions:
+    """The signup session: logged in on the first device, which links that device to the customer."""
+    n = len(pp)
+    return Sessions(
+        owner=np.arange(n),
+        device=dev.first,
+        anchor=pp.signup,
+        kind=np.full(n, BROWSE, np.int8),
+        logged_in=np.ones(n, bool),
+        acct2=np.zeros(n, bool),
+        focus=_focus(rng, pp.type, n),
     )
 
-    # (c) browsing while alive: browsing stops at death
+
+def _browsing_sessions(rng: np.random.Generator, pp: People, dev: Devices, win: Window) -> Sessions:
+    """Browsing while alive: browsing stops at death."""
+    t = pp.type
     alive_to = np.minimum(pp.death, win.end)
     span = np.maximum(0, alive_to - pp.signup)
     cnt = rng.poisson(pp.web_rate * span / P.DAY)
@@ -165,53 +178,52 @@ def draw_sessions(
     device = pick_device(rng, dev, o)
     logged = logged_in_draw(rng, dev.platform[device])
     acct2 = logged & pp.rereg[o] & (anchor >= pp.rereg_at[o]) & (rng.random(len(o)) < 0.5)
-    parts.append(
-        Sessions(
-            owner=o,
-            device=device,
-            anchor=anchor,
-            kind=browse_kind(rng, type_param(t[o], "abandon_share")),
-            logged_in=logged,
-            acct2=acct2,
-            focus=_focus(t[o], len(o)),
-        )
+    return Sessions(
+        owner=o,
+        device=device,
+        anchor=anchor,
+        kind=browse_kind(rng, type_param(t[o], "abandon_share")),
+        logged_in=logged,
+        acct2=acct2,
+        focus=_focus(rng, t[o], len(o)),
     )
 
-    # (d) one purchase session per online order, ending with the purchase event at order time
+
+def _purchase_sessions(rng: np.random.Generator, orders: Orders, dev: Devices) -> tuple[Sessions, np.ndarray]:
+    """One purchase session per online order, ending with the purchase event at order time; and
+    the channel code of every order (store orders are 2)."""
     online = np.flatnonzero(~orders.store)
     o = orders.owner[online]
     device = pick_device(rng, dev, o)
-    parts.append(
-        Sessions(
-            owner=o,
-            device=device,
-            anchor=orders.ts[online],
-            kind=np.full(len(o), PURCHASE, np.int8),
-            logged_in=np.ones(len(o), bool),
-            acct2=orders.acct2[online],
-            focus=orders.baskets.first_product[online],
-        )
+    sessions = Sessions(
+        owner=o,
+        device=device,
+        anchor=orders.ts[online],
+        kind=np.full(len(o), PURCHASE, np.int8),
+        logged_in=np.ones(len(o), bool),
+        acct2=orders.acct2[online],
+        focus=orders.baskets.first_product[online],
     )
     channel = np.full(len(orders), 2, dtype=np.int8)
     channel[online] = dev.platform[device]
+    return sessions, channel
 
-    # (e) visitors who never register
+
+def _anonymous_sessions(rng: np.random.Generator, dev: Devices, win: Window) -> Sessions:
+    """Sessions of the visitors who never register."""
     anon_dev = np.flatnonzero(dev.owner < 0)
     cnt = 1 + rng.poisson(P.ANON_SESSIONS_EXTRA, len(anon_dev))
     d = np.repeat(anon_dev, cnt)
     u = rng.random(len(d))
-    parts.append(
-        Sessions(
-            owner=np.full(len(d), -1),
-            device=d,
-            anchor=win.start + (u * (win.end - win.start)).astype(np.int64),
-            kind=browse_kind(rng, np.full(len(d), 0.15)),
-            logged_in=np.zeros(len(d), bool),
-            acct2=np.zeros(len(d), bool),
-            focus=_focus(None, len(d)),
-        )
+    return Sessions(
+        owner=np.full(len(d), -1),
+        device=d,
+        anchor=win.start + (u * (win.end - win.start)).astype(np.int64),
+        kind=browse_kind(rng, np.full(len(d), 0.15)),
+        logged_in=np.zeros(len(d), bool),
+        acct2=np.zeros(len(d), bool),
+        focus=_focus(rng, None, len(d)),
     )
-    return Sessions.concat(parts), channel
 
 
 @dataclass
