@@ -428,10 +428,13 @@ def test_transactions_only_warehouse_gives_not_available_notes_not_a_crash(
     assert "not available because no raw rows were landed for these sources" in dq_note
     for source in ("web.events", "email.events", "crm.customers", "survey.responses"):
         assert source in dq_note
-    # only orders: the web and email features do not vary, and the report says so
-    (persona_note,) = _notes(p, "personas")
-    assert "sessions_90d" in persona_note and "email_open_rate" in persona_note
-    assert "not available because these features are constant" in persona_note
+    # only orders: the web and email features do not vary, so the clustering leaves them out and
+    # the report says so where k is chosen; the personas do not speak of them at all
+    left_out = " ".join(_notes(p, "k-selection"))
+    assert "Feature sessions_90d left out of the clustering" in left_out
+    assert "Feature email_open_rate left out of the clustering" in left_out
+    personas = transactions_only_build.query("select description from segment_personas")
+    assert personas and not any("session" in d or "email" in d for (d,) in personas)
     assert any("not available because" in n for n in _notes(p, "transitions"))
     # the rest is built from orders alone
     sizes = dict(

@@ -419,13 +419,13 @@ def test_rejects_bad_arguments(tmp_path: Path) -> None:
 
 # --- shapes of real exports (synth.Shape / `audience generate --sources ... --cancel-rate ...`) ---
 
-# sha256 of the default output (300 customers, seed 1) as written before shapes existed: the
-# default shape must not change a byte. Update only with a deliberate change of the simulation.
+# sha256 of the default output (300 customers, seed 1): the default shape must not change a
+# byte. Update only with a deliberate change of the simulation or of its injected defects.
 DEFAULT_300_SEED_1 = {
     "customers.csv": "eae85da3a40481bb8592c4c579984bb8202379e04d8876abb8f1fce879c5beaa",
-    "orders.csv": "b1158062ba5e7aa4e458f52174d2e664a570c582d6582c52f4a5df457f6cc0bd",
+    "orders.csv": "8b17a4479633daecf0749c998436a785e0c445620797ff7b675dcba86e951f68",
     "order_items.csv": "ece64eac2ef1a552dacd0dcf2b25d8780809375114e9ff0a5e52eb12770b46be",
-    "web_events.csv": "ec914b31dc8ab858eda2a39d7906163c9be91df8b433cfcb5cb590258840f7eb",
+    "web_events.csv": "297334ecd0a2ff9d272fc0e5a8dafcb845b92138d4ab0c40f40e8c798c1c21c0",
 }
 
 

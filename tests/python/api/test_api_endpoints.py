@@ -224,7 +224,8 @@ def test_no_key_unknown_key_and_revoked_key_get_401(api_server, api_keys, tmp_pa
         None,
         "",
         "aud_00000000_" + "x" * 43,
-        api_keys["pii"][:-1] + "A",
+        # the real key with its last character changed (to one it is not)
+        api_keys["pii"][:-1] + ("A" if api_keys["pii"][-1] != "A" else "B"),
         "Bearer " + api_keys["pii"],
     ):
         for method, path, body in (
