@@ -36,6 +36,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -130,8 +131,6 @@ def _arrow(result):
 
 def read_source(con, src: SourceTable, files: list[str], loaded_at: dt.datetime):
     """Rows and rejected lines of one source's files as two Arrow tables (all text)."""
-    import pyarrow as pa
-
     row_parts, reject_parts = [], []
     for n, path in enumerate(files):
         if os.path.getsize(path) == 0:
