@@ -6,8 +6,10 @@
 
     1. COPY the model's query straight to `location`, one folder per value of `partition_by`
        (`<location>/<partition_by>=<value>/members_<i>.<format>`, the partition column kept in
-       the file; old files replaced). The rows are sorted by `order_by` first, so a build writes
-       the same file content from the same rows. CSV files are comma-separated with a header; a
+       the file; old files replaced). DuckDB's partitioned COPY does not keep the order of its
+       input within a partition file, so each written file is then rewritten sorted by
+       `order_by` (a plain COPY keeps it) and renamed over itself: a build writes the same file
+       content from the same rows. CSV files are comma-separated with a header; a
        value holding a comma, a double quote or a line break is written in double quotes with
        its quotes doubled (RFC 4180), so every value reads back as written with a CSV parser.
     2. A query returning no rows writes no file: the COPY with `overwrite` removes the old
@@ -53,6 +55,27 @@
     {%- set written = load_result('write_files').table.columns[0].values()[0] -%}
 
     {%- set glob = location_sql ~ '/*/*.' ~ file_format -%}
+    {%- if written > 0 -%}
+        {%- set files = run_query("select file from glob('" ~ glob ~ "') order by file").columns[0].values() -%}
+        {%- for file in files -%}
+            {%- set file_sql = file | replace("'", "''") -%}
+            {%- if file_format == 'csv' -%}
+                {%- set dq = '"' -%}
+                {%- set file_reader = "read_csv('" ~ file_sql ~ "', header = true, delim = ',', quote = '" ~ dq
+                    ~ "', escape = '" ~ dq ~ "', all_varchar = true, hive_partitioning = false)" -%}
+            {%- else -%}
+                {%- set file_reader = "read_parquet('" ~ file_sql ~ "', hive_partitioning = false)" -%}
+            {%- endif -%}
+            {% call statement('sort_file_' ~ loop.index) -%}
+                copy (select * from {{ file_reader }} order by {{ order_by }})
+                to '{{ file_sql }}.sorted' (format {{ file_format }}
+                {%- if file_format == 'csv' %}, header true, delim ',', quote '"', escape '"'{% endif %})
+            {%- endcall %}
+            {% call statement('rename_file_' ~ loop.index) -%}
+                select audience_replace_file('{{ file_sql }}.sorted', '{{ file_sql }}')
+            {%- endcall %}
+        {%- endfor -%}
+    {%- endif -%}
     {#- the file columns and their types, from the query itself (Parquet files carry theirs) -#}
     {%- set columns = get_column_schema_from_query(sql) -%}
     {%- if written == 0 -%}

@@ -95,6 +95,37 @@ def _append_late_add_to_carts(db_path: Path, raw: Path, n: int = 20) -> list[str
     return [r[0] for r in rows]
 
 
+def _append_resumed_sessions(db_path: Path, raw: Path, n: int = 10) -> None:
+    """Sessions resumed days later (an app left open): a page_view an hour before the data clock
+    for n sessions of five days earlier, in a batch file of their own. The incremental triggers
+    must then read those sessions' earlier events, from before the window's first day."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        rows = con.execute(
+            f"""
+            select session_id, max(customer_id), max(anonymous_id),
+                (select clock_at from int_segment_trigger_clock) - interval 1 hour
+            from int_web_events_deduplicated
+            where session_id is not null
+              and cast(event_at as date)
+                = (select cast(clock_at as date) - interval 5 day from int_segment_trigger_clock)
+            group by session_id
+            order by session_id
+            limit {n}
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    path = raw / "web_events" / "zz-resumed-sessions.csv"
+    path.parent.mkdir(exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["event_id", "anonymous_id", "customer_id", "session_id", "event_type", "event_at"])
+        for i, (session_id, customer_id, anonymous_id, at) in enumerate(rows):
+            event = [f"resumed-{i}", anonymous_id or "", customer_id or "", session_id, "page_view"]
+            writer.writerow([*event, at.isoformat(sep=" ")])
+
+
 @pytest.fixture(scope="module")
 def segments_run(tmp_path_factory) -> SegmentsRun:
     from audience import synth
@@ -121,6 +152,7 @@ def segments_run(tmp_path_factory) -> SegmentsRun:
     clock_before = first.query("select clock_at from int_segment_trigger_clock")[0][0]
 
     late_sessions = _append_late_add_to_carts(db, raw)
+    _append_resumed_sessions(db, raw)
     synth.append_day(raw, seed=SEED)
 
     start = time.perf_counter()
