@@ -15,7 +15,7 @@
     `2024-03` as a timestamp, which DuckDB refuses, so only ISO-shaped text reaches the cast. A
     one-letter pattern field (`d`, `M`, `H`) takes one or two digits, as DuckDB's %d/%m/%H do;
     month names match in any case, as DuckDB's %b does. -#}
-{% macro spark__parse_timestamp(expr) %}
+{% macro spark__parse_timestamp(expr, date_order=none) %}
     {%- set formats = [
         'yyyy/M/d', 'yyyy/M/d H:mm:ss', 'yyyy/M/d H:mm',
         'd.M.yyyy', 'd.M.yyyy H:mm:ss', 'd.M.yyyy H:mm',
