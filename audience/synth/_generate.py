@@ -303,6 +303,7 @@ def generate(
     years: float = 2.0,
     shape: Shape | None = None,
     progress: Callable[[int, int, dict[str, int]], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> dict[str, int]:
     """Write all raw files + truth into out_dir; return {file_stem: row_count} of the files written.
 
@@ -310,9 +311,11 @@ def generate(
     export look like a real one: see ``Shape``.
 
     `progress(customers_done, n_customers, rows_so_far)` is called after each chunk of
-    customers (rows per file stem queued for writing so far), e.g. to print progress.
+    `chunk_size` customers (rows per file stem queued for writing so far), e.g. to print progress.
     """
     _check_arguments(n_customers, seed, mess_rate, fmt, years)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
     shape = shape or Shape()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -329,10 +332,10 @@ def generate(
         shape,
     )
     try:
-        for c, lo in enumerate(range(0, n_customers, CHUNK_SIZE)):
-            run.chunk(c, lo, min(n_customers, lo + CHUNK_SIZE))
+        for c, lo in enumerate(range(0, n_customers, chunk_size)):
+            run.chunk(c, lo, min(n_customers, lo + chunk_size))
             if progress is not None:
-                progress(min(n_customers, lo + CHUNK_SIZE), n_customers, dict(run.sink.rows))
+                progress(min(n_customers, lo + chunk_size), n_customers, dict(run.sink.rows))
         if "defects" not in run.truth.writers:
             run.truth.write("defects", empty_defects())
     finally:
@@ -351,7 +354,7 @@ def generate(
         "window_start": ts_text([run.win.start])[0].as_py(),
         "window_end": ts_text([run.win.end])[0].as_py(),
         "last_event_date": end_date,
-        "chunk_size": CHUNK_SIZE,
+        "chunk_size": chunk_size,
         "latent_types": {t.name: t.share for t in P.TYPES},
         "row_counts": counts,
         "n_defects": run.n_defects,
