@@ -1,9 +1,10 @@
 """The build summary, `audience summary` (the closing lines of `make build`): rows per mart and
 segment sizes, what the data could not support, where a build's outputs are and how it went.
 
-Reads only files a build leaves behind: the warehouse's marts, dbt's target/run_results.json (what ran and how it
-ended), the BI file's `bi_publish` table (what BI tools see now), the warehouse's as-of date
-(int_as_of_date, dq_reconciliation), the activation manifest.csv and the report file.
+Reads only files a build leaves behind: the warehouse's marts, dbt's target/run_results.json
+(what ran and how it ended), the BI file's `bi_publish` table (what BI tools see now), the
+warehouse's as-of date (int_as_of_date, dq_reconciliation), the activation manifest.csv and the
+report file.
 Everything missing is said plainly instead of failing: a summary must never hide the build's
 own message.
 """

@@ -303,7 +303,7 @@ def generate(
     years: float = 2.0,
     shape: Shape | None = None,
     progress: Callable[[int, int, dict[str, int]], None] | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> dict[str, int]:
     """Write all raw files + truth into out_dir; return {file_stem: row_count} of the files written.
 
@@ -311,9 +311,11 @@ def generate(
     export look like a real one: see ``Shape``.
 
     `progress(customers_done, n_customers, rows_so_far)` is called after each chunk of
-    `chunk_size` customers (rows per file stem queued for writing so far), e.g. to print progress.
+    `chunk_size` customers (default :data:`CHUNK_SIZE`; rows per file stem queued for writing so
+    far), e.g. to print progress.
     """
     _check_arguments(n_customers, seed, mess_rate, fmt, years)
+    chunk_size = CHUNK_SIZE if chunk_size is None else chunk_size
     if chunk_size < 1:
         raise ValueError("chunk_size must be >= 1")
     shape = shape or Shape()

@@ -32,7 +32,7 @@ def render_k_selection(ks: KSelection) -> str:
             marker_x=chosen,
             marker_label=marker,
             x_ticks=ticks,
-            frame=charts.Frame(width=520),
+            width=520,
             fig_id="fig-elbow",
         )
         sil = charts.line_chart(
@@ -43,7 +43,7 @@ def render_k_selection(ks: KSelection) -> str:
             marker_x=chosen,
             marker_label=marker,
             x_ticks=ticks,
-            frame=charts.Frame(width=520),
+            width=520,
             fig_id="fig-silhouette",
         )
         body.append('<div class="figs">')
