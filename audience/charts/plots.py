@@ -61,7 +61,8 @@ def _vertical_line(ax: Axes, marks: Marks, cls: str, x: float, label: str) -> No
     line = ax.axvline(x, color=ACCENT, linestyle="--", linewidth=1.5)
     marks.add(line, cls, {"x": x}, label)
     if label:
-        ax.text(x, 1.0, f" {label}", transform=ax.get_xaxis_transform(), color=ACCENT, va="bottom")
+        where = ax.get_xaxis_transform()  # x in data, y in axes units
+        ax.annotate(label, (x, 1.0), xycoords=where, xytext=(3, 2), textcoords="offset points", color=ACCENT)
 
 
 @styled

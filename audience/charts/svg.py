@@ -10,7 +10,7 @@ inlining many charts in one page:
 - an artist registered with :meth:`Marks.add` is matplotlib's ``<g>`` with ``class`` and
   ``data-*`` attributes holding the values it shows, and a ``<title>`` tooltip, so tests and
   readers can find a bar, a point or a box and check its value;
-- x-axis tick groups get ``class="tick"``.
+- tick groups get ``class="xtick"`` or ``class="ytick"``.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class Marks:
         return f' class="{cls}"{attrs}>{title}'
 
 
-_ID = re.compile(r'<g id="([^"]+)">')
+_ID = re.compile(r'<g id="([^"]+)"(/?)>')
 _GEOMETRY = re.compile(r'( (?:d|x|y|x1|x2|y1|y2|width|height|transform|viewBox)=")([^"]*)"')
 _DECIMALS = re.compile(r"(\d\.\d\d)\d+")
 _LONE_CHILD = re.compile(r"<g>(<[a-z]+ [^<>]*/>|<text [^<>]*>[^<>]*</text>)</g>")
@@ -131,11 +131,15 @@ def to_svg(fig: Figure, marks: Marks, *, title: str, fig_id: str, root_data: Map
     svg = _compact(svg[svg.index("<svg") :])
 
     def group(m: re.Match[str]) -> str:
-        gid = m.group(1)
+        gid, empty = m.groups()
+        if empty:
+            return ""
         extra = marks.attributes(gid)
         if extra is not None:
             return f"<g{extra}"
-        return '<g class="tick">' if gid.startswith("xtick_") else "<g>"
+        if gid.startswith(("xtick_", "ytick_")):
+            return f'<g class="{gid[0]}tick">'
+        return "<g>"
 
     svg = _ID.sub(group, svg)  # matplotlib's group ids: nothing refers to them
     svg = re.sub(r'(<(?!g )[a-zA-Z]+[^>]*? id=")([^"]+)"', rf'\g<1>{fig_id}-\g<2>"', svg)
