@@ -57,12 +57,22 @@ def _legend(ax: Axes, n: int) -> int:
     return math.ceil(n / cols)
 
 
-def _vertical_line(ax: Axes, marks: Marks, cls: str, x: float, label: str) -> None:
-    line = ax.axvline(x, color=ACCENT, linestyle="--", linewidth=1.5)
-    marks.add(line, cls, {"x": x}, label)
-    if label:
-        where = ax.get_xaxis_transform()  # x in data, y in axes units
-        ax.annotate(label, (x, 1.0), xycoords=where, xytext=(3, 2), textcoords="offset points", color=ACCENT)
+def _finish(
+    ax: Axes, marks: Marks, *, title: str, fig_id: str, n_series: int, line: tuple[str, float, str] | None
+) -> str:
+    """Draw the dashed vertical `line` (mark class, x, label), the legend and the title; the SVG."""
+    label_rows = 0
+    if line is not None:
+        cls, x, label = line
+        marks.add(ax.axvline(x, color=ACCENT, linestyle="--", linewidth=1.5), cls, {"x": x}, label)
+        if label:
+            where = ax.get_xaxis_transform()  # x in data, y in axes units
+            ax.annotate(
+                label, (x, 1.0), xycoords=where, xytext=(3, 2), textcoords="offset points", color=ACCENT
+            )
+            label_rows = 1
+    _title(ax, title, _legend(ax, n_series) + label_rows)
+    return to_svg(ax.get_figure(), marks, title=title, fig_id=fig_id)
 
 
 @styled
@@ -116,10 +126,8 @@ def bar_chart(
     ax.set_axisbelow(True)
     _ticks(ax, "x", tick_format or tick_format_for(value_format))
     ax.set_xlabel(x_label)
-    if reference is not None:
-        _vertical_line(ax, marks, "reference", reference, reference_label)
-    _title(ax, title, _legend(ax, len(names)) + (1 if reference_label else 0))
-    return to_svg(fig, marks, title=title, fig_id=fig_id)
+    line = ("reference", reference, reference_label) if reference is not None else None
+    return _finish(ax, marks, title=title, fig_id=fig_id, n_series=len(names), line=line)
 
 
 @styled
@@ -177,10 +185,8 @@ def line_chart(
     _ticks(ax, "y", y_tick_format or tick_format_for(y_format))
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
-    if marker_x is not None:
-        _vertical_line(ax, marks, "marker", marker_x, marker_label)
-    _title(ax, title, _legend(ax, len(series)) + (1 if marker_label else 0))
-    return to_svg(fig, marks, title=title, fig_id=fig_id)
+    line = ("marker", marker_x, marker_label) if marker_x is not None else None
+    return _finish(ax, marks, title=title, fig_id=fig_id, n_series=len(series), line=line)
 
 
 @styled

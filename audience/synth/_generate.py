@@ -26,7 +26,7 @@ from ._io import Sink
 from ._mess import DefectLog, empty_defects, mess_customers, mess_events, mess_orders
 from ._orders import Orders, draw_orders
 from ._people import Ids, People, Window, clean_emails, customers_columns, draw_people
-from ._shapes import Shape, currency_codes, reversals
+from ._shapes import SOURCES, Shape, currency_codes, reversals
 from ._tables import items_table, orders_table, truth_customers, truth_devices, web_table
 from ._util import (
     hex_ids,
@@ -40,15 +40,7 @@ from ._web import (
 
 GENERATOR_VERSION = 1
 CHUNK_SIZE = 50_000  # customers per chunk: fixed, so output never depends on memory settings
-STEMS = (
-    "customers",
-    "orders",
-    "order_items",
-    "web_events",
-    "email_events",
-    "survey_responses",
-    "consent_events",
-)
+STEMS = SOURCES  # the files generate() writes, in order: every source a Shape may hold
 TRUTH = "_truth"
 BATCH_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.csv$")
 
