@@ -123,7 +123,9 @@ def _compact(svg: str) -> str:
     return svg
 
 
-def to_svg(fig: Figure, marks: Marks, *, title: str, fig_id: str, root_data: Mapping[str, str] = {}) -> str:
+def to_svg(
+    fig: Figure, marks: Marks, *, title: str, fig_id: str, root_data: Mapping[str, str] | None = None
+) -> str:
     """`fig` as an inline ``<svg>`` element: see the module docstring."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.06, metadata=NO_METADATA)
@@ -145,7 +147,7 @@ def to_svg(fig: Figure, marks: Marks, *, title: str, fig_id: str, root_data: Map
     svg = re.sub(r'(<(?!g )[a-zA-Z]+[^>]*? id=")([^"]+)"', rf'\g<1>{fig_id}-\g<2>"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{fig_id}-\g<1>)", svg)
     svg = re.sub(r'href="#([^"]+)"', rf'href="#{fig_id}-\g<1>"', svg)
-    data = "".join(f' data-{k}="{esc(v)}"' for k, v in root_data.items())
+    data = "".join(f' data-{k}="{esc(v)}"' for k, v in (root_data or {}).items())
     head = f'<svg id="{esc(fig_id)}" class="chart" role="img"{data} style="{FONT_FAMILY}" '
     svg = svg.replace("<svg ", head, 1)
     close = svg.index(">", svg.index("<svg")) + 1
