@@ -1,8 +1,10 @@
-"""Where a build's outputs are and how it went: the closing lines of `make build` / `audience summary`.
+"""The build summary, `audience summary` (the closing lines of `make build`): rows per mart and
+segment sizes, what the data could not support, where a build's outputs are and how it went.
 
-Reads only files a build leaves behind: dbt's target/run_results.json (what ran and how it
-ended), the BI file's `bi_publish` table (what BI tools see now), the warehouse's as-of date
-(int_as_of_date, dq_reconciliation), the activation manifest.csv and the report file.
+Reads only files a build leaves behind: the warehouse's marts, dbt's target/run_results.json
+(what ran and how it ended), the BI file's `bi_publish` table (what BI tools see now), the
+warehouse's as-of date (int_as_of_date, dq_reconciliation), the activation manifest.csv and the
+report file.
 Everything missing is said plainly instead of failing: a summary must never hide the build's
 own message.
 """
@@ -20,6 +22,15 @@ import duckdb
 
 # dbt result statuses that mean "went wrong"; `warn` is reported apart
 FAILED = {"error", "fail", "runtime error"}
+# Marts a user reads, in the order the summary prints them.
+MARTS = (
+    "customer_profiles",
+    "customer_clusters",
+    "segment_personas",
+    "customer_scores",
+    "segment_membership",
+    "dq_reconciliation",
+)
 KINDS = {
     "model": "models",
     "test": "data tests",
@@ -27,6 +38,44 @@ KINDS = {
     "snapshot": "snapshots",
     "seed": "seeds",
 }
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables and views in the warehouse's main schema."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def summary_text(db_path: str | Path) -> str:
+    """Rows per mart and the segments' sizes in the DuckDB file at `db_path`."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        tables = _tables(con)
+        lines = ["", "audience: rows per mart"]
+        for mart in MARTS:
+            if mart in tables:
+                n = con.execute(f"select count(*) from main.{mart}").fetchone()[0]
+                lines.append(f"  {mart:<24} {n:>10,}")
+        if "segment_personas" in tables:
+            lines += ["", "cluster segments"]
+            rows = con.execute(
+                "select cluster_id, persona_name, size, share from main.segment_personas order by cluster_id"
+            ).fetchall()
+            for cid, name, size, share in rows:
+                lines.append(f"  {cid:>3}  {name:<32} {size:>9,}  {share:6.1%}")
+        if "segment_membership" in tables:
+            lines += ["", "segments by type"]
+            rows = con.execute(
+                "select segment_type, segment_name, count(*) from main.segment_membership "
+                "group by all order by 1, 2"
+            ).fetchall()
+            for seg_type, name, n in rows:
+                lines.append(f"  {seg_type:<11} {name:<36} {n:>9,}")
+        return "\n".join(lines)
+    finally:
+        con.close()
 
 
 @dataclass(frozen=True)
@@ -186,7 +235,7 @@ def coverage_text(db_path: str | Path) -> str:
     except duckdb.Error:
         return ""
     try:
-        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        tables = _tables(con)
         left_out: list[tuple[str, str]] = []
         if "dq_feature_coverage" in tables:
             left_out = con.execute(

@@ -1,16 +1,15 @@
-"""Which churn features carry information in this data.
+"""Which churn features carry information in this data: the rule of
+:mod:`audience.feature_information`, applied to the rows the churn fit learns from (the labelled
+examples), with the churn output's reason codes and wording.
 
-A feature is uninformative, and left out of the churn fit, when over the rows the fit learns
-from (the labelled examples):
-
-- ``no_rows``            there are no rows at all (its source, and everything else, is empty);
-- ``mostly_null``        more than 95 % of the values are null;
-- ``constant``           fewer than 2 distinct non-null values;
-- ``one_value_dominates`` one value holds at least 99 % of the non-null values.
+- ``no_rows``             there are no rows at all (its source, and everything else, is empty);
+- ``mostly_null``         more than 95 % of the values are null;
+- ``constant``            fewer than 2 distinct non-null values;
+- ``one_value_dominates`` one value holds at least 99 % of the non-null values
+  (``dominant_value`` in :mod:`audience.feature_information`).
 
 A feature whose source file is missing or empty (no web events, no email events) reads as a
-constant 0 or as all null here, so it falls under ``constant`` or ``mostly_null``. The same
-definition is used by the other parts of the project that drop columns without information.
+constant 0 or as all null here, so it falls under ``constant`` or ``mostly_null``.
 """
 
 from __future__ import annotations
@@ -20,9 +19,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-MAX_NULL_SHARE = 0.95
-MIN_DISTINCT = 2
-MAX_TOP_VALUE_SHARE = 0.99
+from audience.feature_information import column_information
+
+# churn_uninformative_features.reason for each feature_information reason
+REASONS = {
+    "no_rows": "no_rows",
+    "mostly_null": "mostly_null",
+    "constant": "constant",
+    "dominant_value": "one_value_dominates",
+}
 
 
 @dataclass(frozen=True)
@@ -34,33 +39,24 @@ class Exclusion:
     detail: str
 
 
+def _detail(info: dict) -> str:
+    n, reason = info["n_rows"], info["reason"]
+    if reason == "no_rows":
+        return "no labelled rows to learn from"
+    if reason == "mostly_null":
+        return f"{info['null_share']:.1%} of {n} rows are null"
+    if reason == "constant":
+        return f"one distinct value ({info['top_value']:g}) in {n} rows"
+    non_null = round(n * (1 - info["null_share"]))
+    return f"value {info['top_value']:g} holds {info['top_value_share']:.1%} of {non_null} non-null rows"
+
+
 def uninformative(frame: pd.DataFrame, features: Sequence[str]) -> list[Exclusion]:
     """The features of ``frame`` (in the given order) that carry no information, with why."""
     out: list[Exclusion] = []
-    n = len(frame)
     for feature in features:
-        if n == 0:
-            out.append(Exclusion(feature, "no_rows", "no labelled rows to learn from"))
-            continue
-        values = pd.to_numeric(frame[feature], errors="coerce")
-        null_share = float(values.isna().mean())
-        non_null = values.dropna()
-        if null_share > MAX_NULL_SHARE:
-            out.append(Exclusion(feature, "mostly_null", f"{null_share:.1%} of {n} rows are null"))
-            continue
-        distinct = int(non_null.nunique())
-        if distinct < MIN_DISTINCT:
-            value = "none" if non_null.empty else f"{non_null.iloc[0]:g}"
-            out.append(Exclusion(feature, "constant", f"one distinct value ({value}) in {n} rows"))
-            continue
-        counts = non_null.value_counts()
-        top_share = float(counts.iloc[0]) / len(non_null)
-        if top_share >= MAX_TOP_VALUE_SHARE:
-            out.append(
-                Exclusion(
-                    feature,
-                    "one_value_dominates",
-                    f"value {counts.index[0]:g} holds {top_share:.1%} of {len(non_null)} non-null rows",
-                )
-            )
+        values = pd.to_numeric(frame[feature], errors="coerce") if len(frame) else pd.Series(dtype=float)
+        info = column_information(values)
+        if not info["is_informative"]:
+            out.append(Exclusion(feature, REASONS[info["reason"]], _detail(info)))
     return out

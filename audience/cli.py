@@ -72,8 +72,7 @@ def _cmd_append_day(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from audience.build_summary import coverage_text
-    from audience.report import summary_text
+    from audience.build_summary import coverage_text, summary_text
 
     path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
     if not Path(path).exists():

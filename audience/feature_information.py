@@ -8,6 +8,13 @@ cluster centroid over it says nothing about anybody. Clustering leaves these col
 fit and personas leave them out of names and descriptions; :func:`feature_information` says
 which and why, in a table users can read (``cluster_feature_selection``).
 
+This is the one Python definition: clustering and personas call :func:`feature_information`,
+the churn fit calls :func:`column_information` through :mod:`audience.churn_features`. The
+warehouse's copy is the macro ``feature_uninformative_reason`` (macros/quality/feature_coverage.sql,
+``dq_feature_coverage``); tests hold its limits and its verdicts on built data to this module.
+The Python callers judge other rows than the warehouse does (the clustering sample, the labelled
+churn examples), so they apply the rule themselves instead of reading ``dq_feature_coverage``.
+
 The reasons, first one that applies (else ``informative``):
 
 * ``no_rows`` - no people (rows) to measure the column on;
@@ -25,6 +32,8 @@ import pandas as pd
 
 #: A column with more than this share of null values is uninformative.
 MAX_NULL_SHARE = 0.95
+#: A column with fewer distinct non-null values than this is uninformative.
+MIN_DISTINCT = 2
 #: A column where one value holds at least this share of the non-null values is uninformative.
 MAX_TOP_VALUE_SHARE = 0.99
 
@@ -42,7 +51,8 @@ COLUMNS = [
 
 def column_information(values: pd.Series | np.ndarray, source_rows: int | None = None) -> dict:
     """Figures and verdict for one column: ``n_rows``, ``null_share``, ``n_distinct``,
-    ``top_value_share``, ``is_informative`` and ``reason`` (``"informative"``, or the code).
+    ``top_value_share``, ``top_value`` (the most common non-null value, None if there is none),
+    ``is_informative`` and ``reason`` (``"informative"``, or the code).
 
     ``source_rows``, when given, is the row count of the column's source table; 0 makes the
     column ``no_rows`` whatever its values (a left join fills such a column with defaults).
@@ -55,11 +65,12 @@ def column_information(values: pd.Series | np.ndarray, source_rows: int | None =
     counts = present.value_counts(dropna=True)
     n_distinct = int(len(counts))
     top_share = float(counts.iloc[0] / n_present) if n_present else float("nan")
+    top_value = counts.index[0] if n_present else None
     if n == 0 or source_rows == 0:
         reason = "no_rows"
     elif null_share > MAX_NULL_SHARE:
         reason = "mostly_null"
-    elif n_distinct < 2:
+    elif n_distinct < MIN_DISTINCT:
         reason = "constant"
     elif top_share >= MAX_TOP_VALUE_SHARE:
         reason = "dominant_value"
@@ -70,6 +81,7 @@ def column_information(values: pd.Series | np.ndarray, source_rows: int | None =
         "null_share": null_share,
         "n_distinct": n_distinct,
         "top_value_share": top_share,
+        "top_value": top_value,
         "is_informative": reason == "informative",
         "reason": reason,
     }

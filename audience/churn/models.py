@@ -64,14 +64,21 @@ def _hgb(settings: ChurnSettings, n_rows: int, seed: int) -> HistGradientBoostin
     )
 
 
-def learned_infeasible(fit: FittingData, settings: ChurnSettings) -> str | None:
-    """Why the learned models cannot be fitted on ``fit``, or None if they can."""
-    n = fit.y.size
-    positives = int(fit.y.sum())
+def _label_problem(n: int, positives: int) -> str | None:
+    """Why no model can learn from `n` labels with `positives` churners, or None."""
     if n == 0:
         return "no_labels"
     if positives in (0, n):
         return "single_class"
+    return None
+
+
+def learned_infeasible(fit: FittingData, settings: ChurnSettings) -> str | None:
+    """Why the learned models cannot be fitted on ``fit``, or None if they can."""
+    n = fit.y.size
+    positives = int(fit.y.sum())
+    if problem := _label_problem(n, positives):
+        return problem
     if n < settings.min_train_rows:
         return "tiny_data"
     if min(positives, n - positives) < settings.min_class_rows:
@@ -84,10 +91,8 @@ def learned_infeasible(fit: FittingData, settings: ChurnSettings) -> str | None:
 def baseline_infeasible(fit: FittingData, settings: ChurnSettings) -> str | None:
     n = fit.y.size
     positives = int(fit.y.sum())
-    if n == 0:
-        return "no_labels"
-    if positives in (0, n):
-        return "single_class"
+    if problem := _label_problem(n, positives):
+        return problem
     if np.all(np.isnan(fit.recency)):
         return "baseline_column_missing"
     if n < settings.min_baseline_rows or min(positives, n - positives) < 2:

@@ -58,10 +58,7 @@ def _load_overview(wh: Warehouse) -> dict[str, Any]:
 
 def _load_data_quality(wh: Warehouse) -> DataQuality:
     dq = DataQuality()
-    reason = wh.missing("dq_reconciliation")
-    if reason:
-        dq.notes.append(not_available("The reconciliation is", reason))
-    else:
+    if wh.available(dq.notes, "The reconciliation is", "dq_reconciliation"):
         dq.reconciliation = wh.rows(
             "select source, raw_rows, rejected_lines, clean_rows, quarantined_rows, duplicate_rows_removed, "
             "conflicting_keys, unaccounted_rows, is_reconciled from main.dq_reconciliation order by source"
@@ -74,18 +71,12 @@ def _load_data_quality(wh: Warehouse) -> DataQuality:
                     "no raw rows were landed for these sources in this build",
                 )
             )
-    reason = wh.missing("dq_quarantine")
-    if reason:
-        dq.notes.append(not_available("Quarantine reasons are", reason))
-    else:
+    if wh.available(dq.notes, "Quarantine reasons are", "dq_quarantine"):
         dq.top_reasons = wh.rows(
             "select source, reason_code, count(*) as quarantined_rows from main.dq_quarantine "
             "group by source, reason_code order by quarantined_rows desc, source, reason_code limit 15"
         )
-    reason = wh.missing("dq_raw_files")
-    if reason:
-        dq.notes.append(not_available("The raw file ledger is", reason))
-    else:
+    if wh.available(dq.notes, "The raw file ledger is", "dq_raw_files"):
         dq.file_status = wh.rows(
             "select file_status, count(*) as files, sum(rows_loaded) as rows_loaded, "
             "sum(rows_rejected) as rows_rejected from main.dq_raw_files "
@@ -124,9 +115,7 @@ def _fit_status_notes(wh: Warehouse) -> list[str]:
 def _load_k_selection(wh: Warehouse) -> KSelection:
     ks = KSelection()
     ks.notes.extend(_fit_status_notes(wh))
-    reason = wh.missing("cluster_k_selection")
-    if reason:
-        ks.notes.append(not_available("The elbow and silhouette curves are", reason))
+    if not wh.available(ks.notes, "The elbow and silhouette curves are", "cluster_k_selection"):
         return ks
     ks.rows = wh.rows(
         "select k, wcss, silhouette, calinski_harabasz, davies_bouldin, min_cluster_share, is_knee, "
@@ -144,9 +133,7 @@ def _load_k_selection(wh: Warehouse) -> KSelection:
 
 def _load_segments(wh: Warehouse, labels: dict[int, str]) -> Segments:
     seg = Segments()
-    reason = wh.missing("customer_clusters")
-    if reason:
-        seg.notes.append(not_available("Segment sizes are", reason))
+    if not wh.available(seg.notes, "Segment sizes are", "customer_clusters"):
         return seg
     has_profiles = wh.missing("customer_profiles") is None
     revenue = "coalesce(p.total_revenue, 0)" if has_profiles else "0"
@@ -176,9 +163,7 @@ def _load_segments(wh: Warehouse, labels: dict[int, str]) -> Segments:
 
 def _load_personas(wh: Warehouse, labels: dict[int, str]) -> Personas:
     per = Personas()
-    reason = wh.missing("segment_personas")
-    if reason:
-        per.notes.append(not_available("The persona heatmap is", reason))
+    if not wh.available(per.notes, "The persona heatmap is", "segment_personas"):
         return per
     cols = wh.columns["segment_personas"]
     per.features = [
@@ -225,9 +210,7 @@ def _float(v: Any) -> float:
 
 def _load_scores(wh: Warehouse, labels: dict[int, str]) -> Scores:
     sc = Scores()
-    reason = wh.missing("customer_scores", "customer_clusters")
-    if reason:
-        sc.notes.append(not_available("CLV and churn distributions are", reason))
+    if not wh.available(sc.notes, "CLV and churn distributions are", "customer_scores", "customer_clusters"):
         return sc
     cur = wh.con.execute(
         "select c.cluster_id, s.clv, s.churn_probability from main.customer_scores as s "
@@ -277,29 +260,20 @@ def _bucket_order(bucket: Any) -> tuple[int, float, str]:
 
 def _load_validation(wh: Warehouse, labels: dict[int, str]) -> Validation:
     va = Validation()
-    reason = wh.missing("cluster_validation")
-    if reason:
-        va.notes.append(not_available("Segmentation validation is", reason))
-    else:
+    if wh.available(va.notes, "Segmentation validation is", "cluster_validation"):
         va.cluster = wh.rows(
             "select metric, cluster_id, value, threshold, status from main.cluster_validation "
             "order by metric, cluster_id nulls first"
         )
         for r in va.cluster:
             r["segment"] = segment_label(labels, r["cluster_id"]) if r["cluster_id"] is not None else ""
-    reason = wh.missing("clv_holdout_calibration")
-    if reason:
-        va.notes.append(not_available("The CLV holdout calibration is", reason))
-    else:
+    if wh.available(va.notes, "The CLV holdout calibration is", "clv_holdout_calibration"):
         rows = wh.rows(
             "select frequency_bucket, n_customers, predicted_purchases, actual_purchases, error, "
             "abs_pct_error from main.clv_holdout_calibration"
         )
         va.clv_calibration = sorted(rows, key=lambda r: _bucket_order(r["frequency_bucket"]))
-    reason = wh.missing("churn_model_comparison")
-    if reason:
-        va.notes.append(not_available("The churn model comparison is", reason))
-    else:
+    if wh.available(va.notes, "The churn model comparison is", "churn_model_comparison"):
         va.churn_models = wh.rows(
             "select model, auc, pr_auc, brier_score, top_decile_lift, base_rate, n_train, n_valid, "
             "is_selected from main.churn_model_comparison order by is_selected desc, auc desc, model"
@@ -309,10 +283,7 @@ def _load_validation(wh: Warehouse, labels: dict[int, str]) -> Validation:
 
 def _load_monitoring(wh: Warehouse, labels: dict[int, str]) -> Monitoring:
     mo = Monitoring()
-    reason = wh.missing("cluster_model_history")
-    if reason:
-        mo.notes.append(not_available("The history of model versions is", reason))
-    else:
+    if wh.available(mo.notes, "The history of model versions is", "cluster_model_history"):
         mo.versions = wh.rows(
             "select fit_sequence, model_version, k, previous_model_version, ari_vs_previous, "
             "share_changed_vs_previous, n_matched_clusters, n_new_clusters, n_vanished_clusters, is_current "
@@ -349,10 +320,7 @@ def _load_monitoring(wh: Warehouse, labels: dict[int, str]) -> Monitoring:
                     f"cluster_id_matches has no rows for the latest version {mo.latest_version}",
                 )
             )
-    reason = wh.missing("cluster_drift")
-    if reason:
-        mo.notes.append(not_available("Drift figures and the refit verdict are", reason))
-    else:
+    if wh.available(mo.notes, "Drift figures and the refit verdict are", "cluster_drift"):
         drift = wh.rows(
             "select model_version, metric, feature, fit_value, current_value, value, threshold, is_refit_due "
             "from main.cluster_drift order by metric, feature"
@@ -386,9 +354,7 @@ def _load_monitoring(wh: Warehouse, labels: dict[int, str]) -> Monitoring:
 
 def _load_transitions(wh: Warehouse) -> Transitions:
     tr = Transitions()
-    reason = wh.missing("segment_membership_snapshot")
-    if reason:
-        tr.notes.append(not_available("Segment transitions are", reason))
+    if not wh.available(tr.notes, "Segment transitions are", "segment_membership_snapshot"):
         return tr
     run_rows = wh.con.execute(
         "select run_at from (select dbt_valid_from as run_at from main.segment_membership_snapshot "

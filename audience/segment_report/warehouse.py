@@ -53,6 +53,14 @@ class Warehouse:
             return f"{', '.join(empty)} {'are' if len(empty) > 1 else 'is'} empty in this build"
         return None
 
+    def available(self, notes: list[str], what: str, *tables: str) -> bool:
+        """True when every table exists and has rows; else False, with the note "`what` not
+        available because ..." added to `notes`."""
+        reason = self.missing(*tables)
+        if reason:
+            notes.append(not_available(what, reason))
+        return reason is None
+
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         return _rows(self.con, sql, params)
 

@@ -26,7 +26,7 @@ from ._io import Sink
 from ._mess import DefectLog, empty_defects, mess_customers, mess_events, mess_orders
 from ._orders import Orders, draw_orders
 from ._people import Ids, People, Window, clean_emails, customers_columns, draw_people
-from ._shapes import Shape, currency_codes, reversals
+from ._shapes import SOURCES, Shape, currency_codes, reversals
 from ._tables import items_table, orders_table, truth_customers, truth_devices, web_table
 from ._util import (
     hex_ids,
@@ -40,15 +40,7 @@ from ._web import (
 
 GENERATOR_VERSION = 1
 CHUNK_SIZE = 50_000  # customers per chunk: fixed, so output never depends on memory settings
-STEMS = (
-    "customers",
-    "orders",
-    "order_items",
-    "web_events",
-    "email_events",
-    "survey_responses",
-    "consent_events",
-)
+STEMS = SOURCES  # the files generate() writes, in order: every source a Shape may hold
 TRUTH = "_truth"
 BATCH_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.csv$")
 
@@ -303,6 +295,7 @@ def generate(
     years: float = 2.0,
     shape: Shape | None = None,
     progress: Callable[[int, int, dict[str, int]], None] | None = None,
+    chunk_size: int | None = None,
 ) -> dict[str, int]:
     """Write all raw files + truth into out_dir; return {file_stem: row_count} of the files written.
 
@@ -310,9 +303,13 @@ def generate(
     export look like a real one: see ``Shape``.
 
     `progress(customers_done, n_customers, rows_so_far)` is called after each chunk of
-    customers (rows per file stem queued for writing so far), e.g. to print progress.
+    `chunk_size` customers (default :data:`CHUNK_SIZE`; rows per file stem queued for writing so
+    far), e.g. to print progress.
     """
     _check_arguments(n_customers, seed, mess_rate, fmt, years)
+    chunk_size = CHUNK_SIZE if chunk_size is None else chunk_size
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
     shape = shape or Shape()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -329,10 +326,10 @@ def generate(
         shape,
     )
     try:
-        for c, lo in enumerate(range(0, n_customers, CHUNK_SIZE)):
-            run.chunk(c, lo, min(n_customers, lo + CHUNK_SIZE))
+        for c, lo in enumerate(range(0, n_customers, chunk_size)):
+            run.chunk(c, lo, min(n_customers, lo + chunk_size))
             if progress is not None:
-                progress(min(n_customers, lo + CHUNK_SIZE), n_customers, dict(run.sink.rows))
+                progress(min(n_customers, lo + chunk_size), n_customers, dict(run.sink.rows))
         if "defects" not in run.truth.writers:
             run.truth.write("defects", empty_defects())
     finally:
@@ -351,7 +348,7 @@ def generate(
         "window_start": ts_text([run.win.start])[0].as_py(),
         "window_end": ts_text([run.win.end])[0].as_py(),
         "last_event_date": end_date,
-        "chunk_size": CHUNK_SIZE,
+        "chunk_size": chunk_size,
         "latent_types": {t.name: t.share for t in P.TYPES},
         "row_counts": counts,
         "n_defects": run.n_defects,

@@ -114,23 +114,35 @@ def shown_text(p: StrictParser, el: Element) -> str:
 
 
 def texts_outside(svg: str) -> list[str]:
-    """Every <text> with an x (rotated ones have none) whose estimated extent leaves the viewBox
-    horizontally, as 'text: from .. to .. of width'; widths from audience.charts.text_width."""
-    from audience.charts import FONT_SIZE, text_width
+    """Every <text> whose anchor point (x, y, after a translate) leaves the chart's viewBox, and
+    every axis label longer than audience.charts.plots.MAX_LABEL_CHARS, as 'text: why'.
+
+    matplotlib crops each chart to what it draws (bbox_inches='tight', measured with its own
+    font metrics), so a text anchored inside the viewBox and not overlong stays readable."""
+    import re
+
+    from audience.charts.plots import MAX_LABEL_CHARS
 
     p = parse(svg)
     root = next(e for e in p.elements if e.tag == "svg")
-    width = float(root.attrs["viewbox"].split()[2])
+    _, _, width, height = (float(v) for v in root.attrs["viewbox"].split())
     bad = []
     for e in p.elements:
-        if e.tag != "text" or "x" not in e.attrs:
+        if e.tag != "text":
             continue
         shown = shown_text(p, e)
-        size = float(e.attrs.get("font-size", FONT_SIZE))
-        w = text_width(shown, size, bold=e.attrs.get("font-weight") == "600")
-        x = float(e.attrs["x"])
-        anchor = e.attrs.get("text-anchor", "start")
-        lo, hi = {"start": (x, x + w), "end": (x - w, x), "middle": (x - w / 2, x + w / 2)}[anchor]
-        if not (0 <= x <= width and lo >= 0 and hi <= width):
-            bad.append(f"{shown!r}: from {lo:.1f} to {hi:.1f} of {width:g}")
+        if "x" in e.attrs:
+            x, y = float(e.attrs["x"]), float(e.attrs["y"])
+        else:
+            x, y = (
+                float(v)
+                for v in re.search(r"translate\(([-\d.]+) ([-\d.]+)\)", e.attrs["transform"]).groups()
+            )
+        if not (0 <= x <= width and 0 <= y <= height):
+            bad.append(f"{shown!r}: at ({x:.1f}, {y:.1f}) outside {width:g} x {height:g}")
+        if (
+            any(a.attrs.get("class") in ("xtick", "ytick") for a in e.ancestors)
+            and len(shown) > MAX_LABEL_CHARS
+        ):
+            bad.append(f"{shown!r}: {len(shown)} characters")
     return bad

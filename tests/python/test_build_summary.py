@@ -138,10 +138,9 @@ def test_replace_file_is_a_rename_and_refuses_unsafe_cases(tmp_path):
     assert remove_file(str(new)) is False
 
 
-def test_generate_reports_progress_per_chunk(tmp_path, monkeypatch):
-    monkeypatch.setattr("audience.synth._generate.CHUNK_SIZE", 40)
+def test_generate_reports_progress_per_chunk(tmp_path):
     calls = []
-    counts = synth.generate(100, seed=3, out_dir=tmp_path, progress=lambda *a: calls.append(a))
+    counts = synth.generate(100, seed=3, out_dir=tmp_path, progress=lambda *a: calls.append(a), chunk_size=40)
     assert [(done, total) for done, total, _ in calls] == [(40, 100), (80, 100), (100, 100)]
     assert calls[-1][2]["orders"] == counts["orders"]
     assert calls[0][2]["orders"] < counts["orders"]

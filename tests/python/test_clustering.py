@@ -618,6 +618,21 @@ def test_feature_information_rules() -> None:
         fi.feature_information(df, ["typo"])
 
 
+def test_feature_information_limits_equal_the_warehouse_macro() -> None:
+    """dq_feature_coverage (macros/quality/feature_coverage.sql) applies the same limits; its
+    verdicts on built data are checked against fi.column_information in test_real_export_shapes."""
+    import re
+    from pathlib import Path
+
+    macro = (Path(__file__).resolve().parents[2] / "macros/quality/feature_coverage.sql").read_text()
+    limits = dict(re.findall(r"'(max_null_share|min_distinct_values|max_top_value_share)': ([0-9.]+)", macro))
+    assert {k: float(v) for k, v in limits.items()} == {
+        "max_null_share": fi.MAX_NULL_SHARE,
+        "min_distinct_values": fi.MIN_DISTINCT,
+        "max_top_value_share": fi.MAX_TOP_VALUE_SHARE,
+    }
+
+
 def _job_profile(n: int = 600, seed: int = 0) -> pd.DataFrame:
     df = one_time_buyers(n, seed=seed)
     df["sessions_90d"] = 0.0  # no web events at all

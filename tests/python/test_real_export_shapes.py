@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from audience.feature_information import column_information
 from audience.synth import Shape
 from tests.python.conftest import DbtRun, generate, run_dbt
 
@@ -224,9 +225,10 @@ def test_uninformative_columns_are_reported_and_no_rule_uses_them(shaped: Shaped
 
 
 def test_feature_coverage_follows_the_definition(shaped: ShapedBuild):
-    """dq_feature_coverage against the definition recomputed here from customer_profiles:
-    uninformative when the source has no rows, > 95 % null, < 2 distinct values, or one value
-    for >= 99 % of the non-null rows."""
+    """dq_feature_coverage (the warehouse's copy of the rule) against the package's rule,
+    audience.feature_information.column_information, on customer_profiles: uninformative when the
+    source has no rows, > 95 % null, < 2 distinct values, or one value for >= 99 % of the non-null
+    rows."""
     coverage = shaped.run.df("select * from dq_feature_coverage").set_index("column_name")
     profiles = shaped.run.df("select * from customer_profiles")
     source_rows = dict(shaped.run.query("select source, clean_rows from dq_source_freshness"))
@@ -237,15 +239,8 @@ def test_feature_coverage_follows_the_definition(shaped: ShapedBuild):
         values = profiles[column].dropna()
         row = coverage.loc[column]
         assert pd.notna(row.source), f"{column}: no source in macros/quality/feature_coverage.sql"
-        has_rows = source_rows.get(row.source, 0) > 0
-        expected = not (
-            has_rows is False
-            or len(values) == 0
-            or len(values) < 0.05 * len(profiles)
-            or values.nunique() < 2
-            or values.value_counts().iloc[0] >= 0.99 * len(values)
-        )
-        assert bool(row.is_informative) == expected, (column, row.to_dict())
+        expected = column_information(profiles[column], source_rows.get(row.source, 0))
+        assert bool(row.is_informative) == expected["is_informative"], (column, row.to_dict(), expected)
         assert row.distinct_values == values.nunique(), column
         assert row.people == len(profiles)
 

@@ -16,7 +16,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import audience.synth._generate as synth_generate
 from audience.synth import LATENT_TYPES, STEMS, Shape, append_day, generate
 
 CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "data_contract.md"
@@ -391,9 +390,8 @@ def test_parquet_has_csv_content(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(p.astype(str), c, check_dtype=False)
 
 
-def test_chunks_keep_keys_unique(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(synth_generate, "CHUNK_SIZE", 350)
-    counts = generate(1000, seed=2, out_dir=tmp_path, mess_rate=0.02)
+def test_chunks_keep_keys_unique(tmp_path: Path) -> None:
+    counts = generate(1000, seed=2, out_dir=tmp_path, mess_rate=0.02, chunk_size=350)
     cust = read(tmp_path, "customers")
     truth = pd.read_parquet(tmp_path / "_truth" / "customers.parquet")
     assert set(cust.customer_id) == set(truth.customer_id) and len(truth[truth.is_primary]) == 1000

@@ -24,27 +24,22 @@ def render_k_selection(ks: KSelection) -> str:
         )
         ticks = [(float(r["k"]), str(r["k"])) for r in ks.rows]
         marker = f"chosen k = {chosen}" if chosen is not None else ""
-        elbow = charts.line_chart(
-            {"WCSS": [(r["k"], r["wcss"]) for r in ks.rows]},
-            title="Elbow: within-cluster sum of squares",
-            x_label="k (number of segments)",
-            y_label="WCSS",
-            marker_x=chosen,
-            marker_label=marker,
-            x_ticks=ticks,
-            frame=charts.Frame(width=520),
-            fig_id="fig-elbow",
-        )
-        sil = charts.line_chart(
-            {"silhouette": [(r["k"], r["silhouette"]) for r in ks.rows]},
-            title="Silhouette score",
-            x_label="k (number of segments)",
-            y_label="silhouette",
-            marker_x=chosen,
-            marker_label=marker,
-            x_ticks=ticks,
-            frame=charts.Frame(width=520),
-            fig_id="fig-silhouette",
+        elbow, sil = (
+            charts.line_chart(
+                {name: [(r["k"], r[column]) for r in ks.rows]},
+                title=title,
+                x_label="k (number of segments)",
+                y_label=name,
+                marker_x=chosen,
+                marker_label=marker,
+                x_ticks=ticks,
+                width=520,
+                fig_id=fig_id,
+            )
+            for column, name, title, fig_id in (
+                ("wcss", "WCSS", "Elbow: within-cluster sum of squares", "fig-elbow"),
+                ("silhouette", "silhouette", "Silhouette score", "fig-silhouette"),
+            )
         )
         body.append('<div class="figs">')
         body.append(

@@ -36,7 +36,7 @@ def render_transitions(tr: Transitions) -> str:
                 x_domain=(0.0, float(max(n - 1, 1))),
                 x_ticks=ticks,
                 include_zero=True,
-                frame=charts.Frame(width=620, right=56),
+                width=620,
                 fig_id=f"fig-transitions-{seg_type}",
             )
             body.append(figure(svg, f"From segment_membership_snapshot ({seg_type} segments)."))
