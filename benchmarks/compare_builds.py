@@ -272,7 +272,7 @@ def format_table(results: list[Comparison]) -> str:
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header) - 1)]
     out = []
     for row in [header, *lines]:
-        out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+        out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -284,7 +284,7 @@ def format_table(results: list[Comparison]) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--before", required=True, help="git revision or project folder")
-    p.add_argument("--after", default=str(ROOT), help="git revision or project folder (default: this working tree)")
+    p.add_argument("--after", default=str(ROOT), help="git revision or project folder (default: this tree)")
     p.add_argument("--customers", type=int, default=2000, help="customers in the generated dataset")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--raw", type=Path, help="use this raw folder instead of generating one")
@@ -298,7 +298,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    clock = args.build_clock or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    clock = args.build_clock or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
     work = args.keep or Path(tempfile.mkdtemp(prefix="compare_builds_"))
     work.mkdir(parents=True, exist_ok=True)
     created: list[Path] = []
@@ -318,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"raw data: {raw}; build_clock: {clock}")
         for side in sides:
             rc = build(side, raw.resolve(), clock, args.threads)
-            print(f"dbt build {side.label} ({side.project_dir}): exit {rc}, log {side.work_dir / 'build.log'}")
+            log = side.work_dir / "build.log"
+            print(f"dbt build {side.label} ({side.project_dir}): exit {rc}, log {log}")
         before, after = sides
         results = compare_warehouses(
             before.db_path,
@@ -333,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failed or any(r.status == "different" for r in results) else 0
     finally:
         for project in created:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(project)], check=False)
+            remove = ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(project)]
+            subprocess.run(remove, check=False)
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
