@@ -43,7 +43,22 @@ ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 AUDIENCE = str(Path(sys.executable).with_name("audience"))
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
-DEFAULT_IGNORED = ("_loaded_at",)
+# the build's own moment: load and run times, snapshot validity, transition time and its id
+DEFAULT_IGNORED = (
+    "_loaded_at",
+    "loaded_at",
+    "last_loaded_at",
+    "generated_at",
+    "trained_at",
+    "transition_at",
+    "transition_id",
+    "dbt_scd_id",
+    "dbt_updated_at",
+    "dbt_valid_from",
+    "dbt_valid_to",
+)
+TEXT_TYPES = ("VARCHAR", "JSON")
+TEXT = "compared as text"  # a column whose type differs between the sides
 
 
 @dataclass
@@ -115,34 +130,68 @@ def build(side: Side, raw_dir: Path, build_clock: str, threads: str) -> int:
     return proc.returncode
 
 
-def relations(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
-    """schema.name -> table type of every relation in the attached catalog, raw schema left out."""
-    rows = con.execute(
-        "select table_schema, table_name, table_type from information_schema.tables "
-        "where table_catalog = ? and table_schema not in ('raw', 'information_schema', 'pg_catalog')",
-        [catalog],
-    ).fetchall()
-    return {f"{schema}.{name}": kind for schema, name, kind in rows}
+class Warehouse:
+    """One DuckDB file, attached read-only only while it is read, under the catalog name its
+    views were written with (dbt-duckdb names the catalog after the file), so both sides of a
+    comparison may be called audience.duckdb. Views are read from the folder their build ran
+    in (export views hold paths relative to it)."""
 
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, cwd: Path):
+        self.con, self.path, self.cwd = con, path, cwd
+        self.catalog = path.stem
 
-def columns(con: duckdb.DuckDBPyConnection, catalog: str, relation: str) -> dict[str, str]:
-    """column -> data type of one relation, in ordinal order."""
-    schema, name = relation.split(".", 1)
-    rows = con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
-        [catalog, schema, name],
-    ).fetchall()
-    return dict(rows)
+    def __enter__(self) -> Warehouse:
+        self.here = os.getcwd()
+        os.chdir(self.cwd)
+        self.con.execute(f"attach '{self.path}' as {_quote(self.catalog)} (read_only)")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.con.execute("use memory")
+        self.con.execute(f"detach {_quote(self.catalog)}")
+        os.chdir(self.here)
+
+    def relations(self) -> dict[str, dict[str, str]]:
+        """schema.name -> {column: data type} of every relation, raw schema left out."""
+        rows = self.con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "where table_catalog = ? and table_schema not in ('raw', 'information_schema', 'pg_catalog') "
+            "order by table_schema, table_name, ordinal_position",
+            [self.catalog],
+        ).fetchall()
+        out: dict[str, dict[str, str]] = {}
+        for schema, name, column, data_type in rows:
+            out.setdefault(f"{schema}.{name}", {})[column] = data_type
+        return out
+
+    def load(self, relation: str, cols: dict[str, str], digits: int, alias: str) -> None:
+        """Copy the compared columns of one relation into the temp table `alias`."""
+        schema, name = relation.split(".", 1)
+        folder = str(self.cwd.resolve())
+        select = ", ".join(f"{_value_expr(c, t, digits, folder)} as {_quote(c)}" for c, t in cols.items())
+        self.con.execute(
+            f"create or replace temp table {alias} as select {select or '1 as one'} "
+            f"from {_quote(self.catalog)}.{_quote(schema)}.{_quote(name)}"
+        )
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _value_expr(column: str, data_type: str, digits: int) -> str:
-    """The column as compared: floats rounded to `digits` significant digits, the rest as is."""
+def _value_expr(column: str, data_type: str, digits: int, folder: str) -> str:
+    """The column as compared: floats rounded to `digits` significant digits; text without the
+    build's folder (export paths) and with the fit timings of a metrics document emptied; the
+    rest as is."""
     col = _quote(column)
+    if data_type == TEXT:
+        return f"cast({col} as varchar)"
+    if data_type.upper() in TEXT_TYPES:
+        prefix = folder.replace("'", "''") + "/"
+        return (
+            f"regexp_replace(replace(cast({col} as varchar), '{prefix}', ''), "
+            """'"timings_s": \\{[^}]*\\}', '"timings_s": {}', 'g')"""
+        )
     if data_type.upper() not in FLOAT_TYPES:
         return col
     return (
@@ -151,58 +200,44 @@ def _value_expr(column: str, data_type: str, digits: int) -> str:
     )
 
 
-def _load(con, catalog: str, relation: str, cols: dict[str, str], digits: int, alias: str, cwd: Path):
-    """Copy the compared columns of one relation into a temp table. Views are read from the
-    folder their build ran in (export views hold paths relative to it)."""
-    schema, name = relation.split(".", 1)
-    select = ", ".join(f"{_value_expr(c, t, digits)} as {_quote(c)}" for c, t in cols.items()) or "1 as one"
-    here = os.getcwd()
-    os.chdir(cwd)
-    try:
-        con.execute(
-            f"create or replace temp table {alias} as "
-            f"select {select} from {catalog}.{_quote(schema)}.{_quote(name)}"
-        )
-    finally:
-        os.chdir(here)
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return con.execute(f"select count(*) from ({sql})").fetchone()[0]
 
 
 def compare_relation(
-    con, relation: str, before_cwd: Path, after_cwd: Path, ignored: set[str], digits: int
+    before: Warehouse,
+    after: Warehouse,
+    relation: str,
+    cols_b: dict[str, str],
+    cols_a: dict[str, str],
+    ignored: set[str],
+    digits: int,
 ) -> Comparison:
-    """Row-for-row comparison of one relation present in both attached catalogs."""
-    cols_b = columns(con, "before_db", relation)
-    cols_a = columns(con, "after_db", relation)
+    """Row-for-row comparison of one relation present in both warehouses."""
     common = {c: t for c, t in cols_b.items() if c in cols_a and c not in ignored}
     # a column whose type changed compares as text on both sides
-    compared = {c: (t if cols_a[c] == t else "VARCHAR") for c, t in common.items()}
+    compared = {c: (t if cols_a[c] == t else TEXT) for c, t in common.items()}
     result = Comparison(
         relation,
         "equal",
         columns_only_before=[c for c in cols_b if c not in cols_a],
         columns_only_after=[c for c in cols_a if c not in cols_b],
     )
-    _load(con, "before_db", relation, compared, digits, "cmp_before", before_cwd)
-    _load(con, "after_db", relation, compared, digits, "cmp_after", after_cwd)
-    count = con.execute
-    result.rows_before = count("select count(*) from cmp_before").fetchone()[0]
-    result.rows_after = count("select count(*) from cmp_after").fetchone()[0]
-    result.only_before = count(
-        "select count(*) from (select * from cmp_before except all select * from cmp_after)"
-    ).fetchone()[0]
-    result.only_after = count(
-        "select count(*) from (select * from cmp_after except all select * from cmp_before)"
-    ).fetchone()[0]
+    with before:
+        before.load(relation, compared, digits, "cmp_before")
+    with after:
+        after.load(relation, compared, digits, "cmp_after")
+    con = before.con
+    result.rows_before = _count(con, "select * from cmp_before")
+    result.rows_after = _count(con, "select * from cmp_after")
+    result.only_before = _count(con, "select * from cmp_before except all select * from cmp_after")
+    result.only_after = _count(con, "select * from cmp_after except all select * from cmp_before")
     if result.only_before or result.only_after:
         result.status = "different"
         for c in compared:
             q = _quote(c)
-            diff = count(
-                f"select count(*) from (select {q} from cmp_before except all select {q} from cmp_after)"
-            ).fetchone()[0]
-            diff += count(
-                f"select count(*) from (select {q} from cmp_after except all select {q} from cmp_before)"
-            ).fetchone()[0]
+            diff = _count(con, f"select {q} from cmp_before except all select {q} from cmp_after")
+            diff += _count(con, f"select {q} from cmp_after except all select {q} from cmp_before")
             if diff:
                 result.differing_columns.append(c)
     return result
@@ -219,10 +254,12 @@ def compare_warehouses(
     """Compare every relation of two DuckDB files (schema `raw` left out), sorted by name."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{before_db}' as before_db (read_only)")
-        con.execute(f"attach '{after_db}' as after_db (read_only)")
-        rel_b = relations(con, "before_db")
-        rel_a = relations(con, "after_db")
+        before = Warehouse(con, before_db, before_cwd or Path.cwd())
+        after = Warehouse(con, after_db, after_cwd or Path.cwd())
+        with before:
+            rel_b = before.relations()
+        with after:
+            rel_a = after.relations()
         results = []
         for relation in sorted(set(rel_b) | set(rel_a)):
             if relation not in rel_a:
@@ -232,12 +269,7 @@ def compare_warehouses(
             else:
                 results.append(
                     compare_relation(
-                        con,
-                        relation,
-                        before_cwd or Path.cwd(),
-                        after_cwd or Path.cwd(),
-                        set(ignored),
-                        digits,
+                        before, after, relation, rel_b[relation], rel_a[relation], set(ignored), digits
                     )
                 )
         return results

@@ -38,6 +38,7 @@ def warehouse(tmp_path) -> Path:
         "(2, 'b', 1e-9 / 3, timestamp '2026-01-02 00:00:00'), "
         "(3, null, null, timestamp '2026-01-02 00:00:00')) as t(id, label, score, _loaded_at)"
     )
+    con.execute("""create table main.runs as select '{"k": 5, "timings_s": {"fit": 0.1}}' as metrics""")
     con.execute("create table main.segments as select range as id from range(5)")
     con.execute("create view main.segment_view as select id * 2 as doubled from main.segments")
     con.close()
@@ -61,6 +62,7 @@ def _by_relation(results):
 def test_a_warehouse_equals_itself(cb, warehouse):
     results = cb.compare_warehouses(warehouse, warehouse)
     assert {r.relation: r.status for r in results} == {
+        "main.runs": "equal",
         "main.scores": "equal",
         "main.segments": "equal",
         "main.segment_view": "equal",
@@ -68,10 +70,11 @@ def test_a_warehouse_equals_itself(cb, warehouse):
     assert _by_relation(results)["main.scores"].rows_before == 4
 
 
-def test_float_noise_row_order_and_load_times_do_not_count(cb, warehouse):
+def test_float_noise_row_order_load_and_fit_times_do_not_count(cb, warehouse):
     after = _copy(
         warehouse,
         "after.duckdb",
+        """update main.runs set metrics = '{"k": 5, "timings_s": {"fit": 0.25}}'""",
         "create or replace table main.scores as "
         "select id, label, score * (1 + 1e-13) as score, now()::timestamp as _loaded_at "
         "from main.scores order by id desc",
@@ -88,6 +91,7 @@ def test_a_doctored_copy_shows_each_difference(cb, warehouse):
         "alter table main.segments add column extra integer",
         "drop view main.segment_view",
         "create table main.new_model as select 1 as id",
+        """update main.runs set metrics = '{"k": 6, "timings_s": {"fit": 0.1}}'""",
     )
     results = _by_relation(cb.compare_warehouses(warehouse, after))
     scores = results["main.scores"]
@@ -96,10 +100,11 @@ def test_a_doctored_copy_shows_each_difference(cb, warehouse):
     segments = results["main.segments"]
     assert segments.status == "equal"
     assert segments.columns_only_after == ["extra"]
+    assert results["main.runs"].differing_columns == ["metrics"]
     assert results["main.segment_view"].status == "only-before"
     assert results["main.new_model"].status == "only-after"
     assert "raw.orders" not in results
     table = cb.format_table(list(results.values()))
     assert "values differ in score" in table
     assert "columns only after: extra" in table
-    assert "1 different, 1 equal, 1 only-after, 1 only-before" in table
+    assert "2 different, 1 equal, 1 only-after, 1 only-before" in table
