@@ -53,7 +53,7 @@ answers as (
         on clean_survey_responses.email = by_email.email
 ),
 
-{#- the rank puts the responses without that answer last -#}
+{# the rank puts the responses without that answer last -#}
 ranked as (
     select
         as_of_date,

@@ -58,7 +58,7 @@ web_session_days as (
         and coalesce(by_customer.person_id, by_device.person_id) is not null
 ),
 
-{#- only the 90 days before a cutoff feed the windowed counts -#}
+{# only the 90 days before a cutoff feed the windowed counts -#}
 window_sessions as (
     select
         as_of_dates.as_of_date,
@@ -83,7 +83,7 @@ window_sessions as (
     group by as_of_dates.as_of_date, web_session_days.person_id, web_session_days.session_id
 ),
 
-{#- a null session_id is one group here: its views count, it is not a session -#}
+{# a null session_id is one group here: its views count, it is not a session -#}
 window_rollup as (
     select
         as_of_date,
@@ -102,7 +102,7 @@ window_rollup as (
     group by as_of_date, person_id
 ),
 
-{#- the last visit looks at all days before the cutoff -#}
+{# the last visit looks at all days before the cutoff -#}
 visit_rollup as (
     select
         as_of_dates.as_of_date,
@@ -114,7 +114,7 @@ visit_rollup as (
     group by as_of_dates.as_of_date, web_session_days.person_id
 ),
 
-{#- every person with a 90-day window row visited before the cutoff, so has a visit row -#}
+{# every person with a 90-day window row visited before the cutoff, so has a visit row -#}
 final as (
     select
         visit_rollup.as_of_date,
