@@ -1,13 +1,13 @@
 {#-
     The dates the activity features are computed as of, with the bounds of their windows: the
-    build's as-of date, and the churn examples' cut-offs (as-of date minus H and 2H days, H =
-    var churn_horizon_days). Every bound is a midnight: only data known by the end of a day counts
-    (event_at < as_of_date + 1 day), and the 30- and 90-day windows end there. Equal dates give
-    one row.
+    build's as-of date and the churn examples' cut-offs (macro churn_cutoffs: as-of date minus H
+    and 2H days, H = var churn_horizon_days). Every bound is a midnight: only data known by the
+    end of a day counts (event_at < as_of_date + 1 day), and the 30- and 90-day windows end
+    there. Equal dates give one row.
 -#}
 {{ config(materialized='table') }}
 
-{%- set horizon = var('churn_horizon_days') -%}
+{%- set dates = [as_of_date()] + (churn_cutoffs().values() | list) -%}
 {%- set ts_type = api.Column.translate_type('timestamp') -%}
 {%- set date_type = api.Column.translate_type('date') -%}
 {%- set cutoff = dbt.dateadd('day', 1, 'cast(as_of_date as ' ~ ts_type ~ ')') -%}
@@ -15,11 +15,10 @@
 with
 
 as_of_dates as (
-    select cast({{ as_of_date() }} as {{ date_type }}) as as_of_date
-    union
-    select cast({{ dbt.dateadd('day', -horizon, as_of_date()) }} as {{ date_type }}) as as_of_date
-    union
-    select cast({{ dbt.dateadd('day', -2 * horizon, as_of_date()) }} as {{ date_type }}) as as_of_date
+    {% for expr in dates -%}
+    select cast({{ expr }} as {{ date_type }}) as as_of_date
+    {{ 'union' if not loop.last }}
+    {% endfor %}
 ),
 
 final as (
