@@ -71,9 +71,12 @@ docs: venv  ## the dbt documentation site (needs a built warehouse)
 	AUDIENCE_RAW_PATH=$(RAW) $(DBT) docs generate $(DBT_FLAGS)
 	@echo "==> docs in target/index.html; browse: $(DBT) docs serve $(DBT_FLAGS)"
 
+# sqlfluff's dbt templater compiles every model (no build, no raw files needed); its connection
+# opens a scratch DuckDB file under target/, so linting leaves the warehouse alone
 lint: venv  ## ruff for Python; sqlfluff (dbt templater, rules in .sqlfluff) for the models' SQL
 	$(BIN)/ruff check audience tests python_models benchmarks
-	AUDIENCE_RAW_PATH=$(RAW) $(BIN)/sqlfluff lint models
+	@mkdir -p target
+	AUDIENCE_RAW_PATH=$(RAW) AUDIENCE_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models
 
 benchmark: venv  ## not part of make test: see docs/benchmarks.md (DuckDB memory_limit 5GB: 1M passed within 7.0 GiB, docs/benchmarks.md)
 	AUDIENCE_MEMORY_LIMIT=$${AUDIENCE_MEMORY_LIMIT:-5GB} $(BIN)/python benchmarks/run_benchmarks.py

@@ -1,7 +1,7 @@
 {#-
     rfm_scoring(relation): one row per person of `relation` with at least one order, with RFM
     quintile scores and the named RFM segment. `relation` needs person_id, recency_days,
-    order_count and total_revenue (e.g. int_customer_activity or a customer_activity_features
+    order_count and total_revenue (e.g. int_customer_activity or the rows of int_activity_features
     CTE at another cutoff).
 
     Scores (1-5, 5 best) rank buyers against each other:

@@ -8,7 +8,7 @@
 {% macro raw_text_where_informative(raw_text, typed_value) %}
     case
         when dq_reason is not null
-            or {{ raw_text }} is distinct from {{ dbt.cast(typed_value, dbt.type_string()) }}
+            or ({{ raw_text }} is distinct from {{ dbt.cast(typed_value, dbt.type_string()) }})
             then {{ raw_text }}
     end
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#-
     Every clean order's customer_id is a customer_id identifier of int_identities_stitched, so
-    consumers that resolve orders to people with an inner join on it (customer_activity_features,
+    consumers that resolve orders to people with an inner join on it (the int_activity_* rollups,
     int_clv_transactions, trigger_segment_members) drop no order. int_orders_deduplicated has no
     person_id; this replaces its not_null + relationships tests.
 -#}

@@ -27,7 +27,7 @@ web_events as (
     where {{ changed_dates_filter(ref('int_web_events_deduplicated'), 'cast(event_at as date)') }}
 ),
 
-{#- count(case ... then 1 end) rather than sum(case ... then 1 else 0 end): the same values (a
+{# count(case ... then 1 end) rather than sum(case ... then 1 else 0 end): the same values (a
     group is never empty), as 64-bit integers instead of DuckDB's 128-bit sums, which are slower
     to aggregate, write and read. -#}
 final as (

@@ -53,7 +53,7 @@ tail as (
     from daily
 ),
 
-{#- the day the latest as_of_tail_share of a source's rows (at least two) reach -#}
+{# the day the latest as_of_tail_share of a source's rows (at least two) reach -#}
 tail_start as (
     select
         source,
@@ -78,8 +78,12 @@ supported as (
 data_date as (
     select
         max(supported_date) as supported_date,
-        max(case when supported_date = (select max(supported_date) from supported) then source end)
-            as supported_by
+        max(
+            case
+                when supported_date = (select max(every_source.supported_date) from supported as every_source)
+                    then source
+            end
+        ) as supported_by
     from supported
 ),
 

@@ -18,7 +18,7 @@ country_codes as (
     select * from {{ ref('country_codes') }}
 ),
 
-{#- staging's columns by name: a warehouse staged by an older version may still hold a
+{# staging's columns by name: a warehouse staged by an older version may still hold a
     country_code column in stg_crm__customers (incremental models keep dropped columns), which
     `customers.*` would carry next to the looked-up one -#}
 standardized as (

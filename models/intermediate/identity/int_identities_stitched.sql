@@ -34,7 +34,7 @@ edges as (
 ),
 
 {% if partial %}
-{#- only the components touched since the last run (written by the pre-hook), matched on the
+{# only the components touched since the last run (written by the pre-hook), matched on the
     identifier columns: no node key is built for the links outside them -#}
 affected_nodes as (
     select identifier_type, identifier from {{ identity_stitching_affected_relation() }}
@@ -77,7 +77,7 @@ nodes as (
     from {{ edges_b }}
 ),
 
-{#- both directions plus a self-loop per node, so one join per round keeps a node's own label -#}
+{# both directions plus a self-loop per node, so one join per round keeps a node's own label -#}
 directed as (
     select node_a as node_from, node_b as node_to from keyed_edges
     union

@@ -34,7 +34,7 @@ consent_events as (
     select * from {{ ref('int_consent_events_deduplicated') }}
 ),
 
-{#- The web and email pairs (tens of millions of session-days and events at
+{# The web and email pairs (tens of millions of session-days and events at
     1M customers) are aggregated by incremental models of their own, which recompute only the
     pairs of changed dates (macros/identity/first_seen_pairs.sql); read as they are. The web
     pair's first day is compared with the as-of bound, the end of a day, so event_date < it is
@@ -120,7 +120,7 @@ links as (
     ('survey_responses_pairs', 'email', 'survey.responses', true),
 ] %}
 
-{#- every identifier each source holds, with that source -#}
+{# every identifier each source holds, with that source -#}
 identifiers as (
     {% for relation, column, edge_source, not_null in identifier_sources %}
     select
@@ -147,7 +147,7 @@ self_links as (
     group by identifier_type, identifier
 ),
 
-{#- customer_ids each non-customer identifier is linked to -#}
+{# customer_ids each non-customer identifier is linked to -#}
 identifier_customers as (
     select identifier_type_a as identifier_type, identifier_a as identifier, identifier_b as customer_id
     from links

@@ -39,7 +39,7 @@ ranked as (
     from by_currency
 ),
 
-{#- one row: the reporting currency -#}
+{# one row: the reporting currency -#}
 reporting as (
     {%- if var('reporting_currency') %}
     select

@@ -4,7 +4,7 @@
     name order (batch files are named by time), then the last row in it (macro
     latest_version_ctes: only repeated keys are ranked).
     Not filtered by the as-of date: rollups filter with their own cutoff (see
-    macros/features/customer_activity_features.sql), so one table serves every as-of date.
+    int_activity_as_of_dates), so one table serves every as-of date.
 
     No person_id: the
     consumers resolve customer_id to its person with int_identities_stitched

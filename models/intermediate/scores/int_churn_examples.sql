@@ -1,18 +1,14 @@
 {#-
-    Churn examples without leakage. The same features (macro customer_activity_features) are
-    computed as of three dates, H = churn_horizon_days:
+    Churn examples without leakage. The same features (int_activity_features, computed as of
+    every date of int_activity_as_of_dates) are read as of three dates (macro churn_cutoffs),
+    H = churn_horizon_days:
       train    features as of as_of - 2H, churned = no purchase in the H days after
       valid    features as of as_of - H,  churned = no purchase in the H days after (up to as_of)
       current  features as of as_of, to score (churned is null)
-    Only people who had bought before the respective date are included. One call of the macro
-    computes all three dates (the joins of events to people are done once, not three times).
+    Only people who had bought before the respective date are included.
 -#}
 {%- set horizon = var('churn_horizon_days') -%}
-{%- set cutoffs = {
-    'train': dbt.dateadd('day', -2 * horizon, as_of_date()),
-    'valid': dbt.dateadd('day', -horizon, as_of_date()),
-    'current': as_of_date(),
-} -%}
+{%- set cutoffs = churn_cutoffs() -%}
 
 with
 
@@ -21,8 +17,8 @@ purchases as (
 ),
 
 features as (
-    select * from ({{ customer_activity_features(cutoffs.values() | list) }}) as f
-    where f.order_count >= 1
+    select * from {{ ref('int_activity_features') }}
+    where order_count >= 1
 ),
 
 sample_sets as (

@@ -27,7 +27,7 @@ crm_customers as (
     select * from {{ ref('int_customers_deduplicated') }}
 ),
 
-{#- the person's current CRM record: the most recently updated one, ties to the smaller id -#}
+{# the person's current CRM record: the most recently updated one, ties to the smaller id -#}
 person_records as (
     select
         identities.person_id,

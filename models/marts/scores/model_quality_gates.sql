@@ -63,77 +63,77 @@ figures as (
     union all
 
     select
-        'clv',
-        'holdout_abs_pct_error',
-        clv_error.abs_pct_error,
-        {{ max_clv_error }},
+        'clv' as model_name,
+        'holdout_abs_pct_error' as gate,
+        clv_error.abs_pct_error as value,
+        {{ max_clv_error }} as threshold,
         case
             when coalesce(clv_status.fitted, 0) = 0 then 'not_fitted'
             when clv_error.abs_pct_error is null then 'not_checked'
             when clv_error.abs_pct_error <= {{ max_clv_error }} then 'pass'
             else 'fail'
-        end,
+        end as status,
         case
             when clv_error.abs_pct_error is null then coalesce(clv_status.holdout_status, 'holdout not checked')
             else 'holdout purchases off by ' || cast(round(100 * clv_error.abs_pct_error, 1) as {{ text }})
                 || ' % (limit ' || cast(round(100 * {{ max_clv_error }}, 1) as {{ text }}) || ' %)'
-        end
+        end as detail
     from clv_status
     cross join clv_error
 
     union all
 
     select
-        'churn',
-        'fitted',
-        churn_status.fitted,
-        1,
-        case when churn_status.fitted = 1 then 'pass' else 'not_fitted' end,
-        coalesce(churn_status.fit_status, 'not fitted: no fit status')
+        'churn' as model_name,
+        'fitted' as gate,
+        churn_status.fitted as value,
+        1 as threshold,
+        case when churn_status.fitted = 1 then 'pass' else 'not_fitted' end as status,
+        coalesce(churn_status.fit_status, 'not fitted: no fit status') as detail
     from churn_status
 
     union all
 
     select
-        'churn',
-        'auc',
-        churn_auc.selected_auc,
-        {{ min_auc }},
+        'churn' as model_name,
+        'auc' as gate,
+        churn_auc.selected_auc as value,
+        {{ min_auc }} as threshold,
         case
             when coalesce(churn_status.fitted, 0) = 0 then 'not_fitted'
             when churn_auc.selected_auc is null then 'not_checked'
             when churn_auc.selected_auc >= {{ min_auc }} then 'pass'
             else 'fail'
-        end,
+        end as status,
         case
             when churn_auc.selected_auc is null then 'no validation AUC (too few labelled rows or one class only)'
             else 'validation AUC of ' || churn_auc.selected_model || ' '
                 || cast(round(churn_auc.selected_auc, 3) as {{ text }})
                 || ' (minimum ' || cast({{ min_auc }} as {{ text }}) || ')'
-        end
+        end as detail
     from churn_status
     cross join churn_auc
 
     union all
 
     select
-        'churn',
-        'auc_gain_over_recency_baseline',
-        churn_auc.selected_auc - churn_auc.baseline_auc,
-        {{ min_gain }},
+        'churn' as model_name,
+        'auc_gain_over_recency_baseline' as gate,
+        churn_auc.selected_auc - churn_auc.baseline_auc as value,
+        {{ min_gain }} as threshold,
         case
             when coalesce(churn_status.fitted, 0) = 0 then 'not_fitted'
             when churn_auc.selected_auc is null or churn_auc.baseline_auc is null then 'not_checked'
             when churn_auc.selected_auc - churn_auc.baseline_auc >= {{ min_gain }} then 'pass'
             else 'fail'
-        end,
+        end as status,
         case
             when churn_auc.selected_auc is null or churn_auc.baseline_auc is null
                 then 'no validation AUC for the selected model or the recency baseline'
             else churn_auc.selected_model || ' AUC ' || cast(round(churn_auc.selected_auc, 3) as {{ text }})
                 || ' vs recency baseline ' || cast(round(churn_auc.baseline_auc, 3) as {{ text }})
                 || ' (minimum gain ' || cast({{ min_gain }} as {{ text }}) || ')'
-        end
+        end as detail
     from churn_status
     cross join churn_auc
 ),

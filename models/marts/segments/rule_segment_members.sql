@@ -32,7 +32,7 @@ thresholds as (
 
 {{ feature_values_ctes('population', used_columns) }}
 
-{#- the columns the rules use that carry no information in this population -#}
+{# the columns the rules use that carry no information in this population -#}
 uninformative_columns as (
     {% if used_columns -%}
     select column_name

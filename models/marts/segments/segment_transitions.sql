@@ -42,7 +42,7 @@ first_load as (
     from spells
 ),
 
-{#- the as-of date of each snapshot run that opened a spell; the latest run is this build's,
+{# the as-of date of each snapshot run that opened a spell; the latest run is this build's,
     whose as-of date segment_membership holds -#}
 run_as_of as (
     select

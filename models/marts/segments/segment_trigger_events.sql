@@ -147,7 +147,7 @@ session_events as {{ cte_hint(materialized=true) }}(
 {%- set session_events_from = '(' ~ session_events_sql ~ ') as session_events' %}
 {%- endif %}
 
-{#- The distinct products per session are counted from the distinct (session, event type,
+{# The distinct products per session are counted from the distinct (session, event type,
     product) triples rather than with count(distinct) next to the other session aggregates, which
     would make one hash aggregate keep two distinct sets per session. count(case ... then 1 end)
     rather than sum(case ... then 1 else 0 end): the same values (a group is never empty) as
@@ -262,7 +262,7 @@ browse_day_events as (
     {%- endif %}
 ),
 
-{#- per identifiers, day and product first, so the day's distinct products are a plain count -#}
+{# per identifiers, day and product first, so the day's distinct products are a plain count -#}
 browse_day_products as (
     select
         customer_id,

@@ -38,7 +38,7 @@ identities as (
     select * from {{ ref('int_identities_stitched') }}
 ),
 
-{#- purchases only, as int_order_revenue counts them: a cancelled or returned order or a
+{# purchases only, as int_order_revenue counts them: a cancelled or returned order or a
     refund note is no order placed (a fixture row without a total counts as a purchase) -#}
 orders as (
     select * from {{ ref('int_orders_deduplicated') }}
@@ -70,7 +70,7 @@ anonymous_people as (
     where identifier_type = 'anonymous_id'
 ),
 
-{#- int_orders_deduplicated has no person_id: resolved by customer_id here -#}
+{# int_orders_deduplicated has no person_id: resolved by customer_id here -#}
 person_orders as (
     select
         customer_people.person_id,
@@ -104,7 +104,7 @@ recent_events as (
         and trigger_events.anchor_at >= {{ dbt.dateadd('hour', -horizon_hours, 'clock.clock_at') }}
 ),
 
-{#- ---------- abandoned_cart -#}
+{# ---------- abandoned_cart -#}
 abandoned_carts as (
     select
         recent_events.person_id,
@@ -131,7 +131,7 @@ abandoned_carts as (
         )
 ),
 
-{#- ---------- browse_abandonment -#}
+{# ---------- browse_abandonment -#}
 abandoned_browsing as (
     select
         recent_events.person_id,
@@ -158,7 +158,7 @@ abandoned_browsing as (
         )
 ),
 
-{#- ---------- win_back -#}
+{# ---------- win_back -#}
 last_orders as (
     select
         person_id,
@@ -182,7 +182,7 @@ lapsed as (
     where {{ dbt.dateadd('day', lapse_days, 'last_orders.last_ordered_at') }} <= clock.clock_at
 ),
 
-{#- ---------- high_value_browsing -#}
+{# ---------- high_value_browsing -#}
 recent_browsing as (
     select
         recent_events.person_id,
@@ -225,7 +225,7 @@ unioned as (
     select * from high_value_browsing
 ),
 
-{#- one row per person and trigger: the latest firing -#}
+{# one row per person and trigger: the latest firing -#}
 ranked as (
     select
         unioned.*,

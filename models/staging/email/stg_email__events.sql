@@ -12,7 +12,7 @@ source as (
 {# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
 {{ file_date_order_ctes('source', ['event_at']) }},
 
-{#- the event type code and the parsed timestamp are computed once per row here and
+{# the event type code and the parsed timestamp are computed once per row here and
     reused below (inlined, the macros were evaluated up to 7 and 3 times per row). -#}
 parsed as (
     select

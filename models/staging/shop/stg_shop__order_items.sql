@@ -10,7 +10,7 @@ source as (
     where {{ source_files_to_stage(source('shop', 'order_items')) }}
 ),
 
-{#- each value's number text computed once here (macros/standardize/parse_amount.sql) -#}
+{# each value's number text computed once here (macros/standardize/parse_amount.sql) -#}
 squeezed as (
     select
         *,
@@ -35,7 +35,7 @@ evidenced as (
     from parsed
 ),
 
-{#- per file: the unit prices' decimal convention, and whether the file has quantities at all -#}
+{# per file: the unit prices' decimal convention, and whether the file has quantities at all -#}
 file_conventions as (
     select
         _source_file,

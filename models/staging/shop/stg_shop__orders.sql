@@ -13,7 +13,7 @@ source as (
 {# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
 {{ file_date_order_ctes('source', ['ordered_at']) }},
 
-{#- the status code and the amounts' number text and currency marks computed once per row
+{# the status code and the amounts' number text and currency marks computed once per row
     (macros/standardize/parse_amount.sql) -#}
 squeezed as (
     select
@@ -49,7 +49,7 @@ evidenced as (
     from parsed
 ),
 
-{#- the decimal convention of each file and amount column (a column without evidence of its
+{# the decimal convention of each file and amount column (a column without evidence of its
     own takes the convention of the file's amount columns together), and the file's currency
     when all its rows that state one state the same -#}
 file_conventions as (
