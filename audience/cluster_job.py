@@ -73,12 +73,12 @@ def _empty() -> pd.DataFrame:
     return artifacts.artifact_frame(MODEL_NAME, "", "run", pd.DataFrame()).iloc[0:0]
 
 
-def _sequences(history: pd.DataFrame) -> dict[str, float]:
+def version_sequences(history: pd.DataFrame) -> dict[str, float]:
     rows = history[(history["artifact"] == "run") & (history["metric"] == "fit_sequence")]
     return dict(zip(rows["model_version"], rows["value"].astype(float), strict=True))
 
 
-def _stored_model(history: pd.DataFrame, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def stored_model(history: pd.DataFrame, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(transform, centroids) of a stored version, in the shapes of audience.clustering."""
     part = history[history["model_version"] == version]
     t = part[part["artifact"] == "transform"]
@@ -125,11 +125,11 @@ def fit_or_reuse(profile: pd.DataFrame, config: ClusterConfig, history: pd.DataF
     history = history if history is not None and len(history) else None
     if history is None or config.refit is True:
         return fit_cluster_artifacts(profile, config, history)
-    sequences = _sequences(history)
+    sequences = version_sequences(history)
     current = max(sequences, key=sequences.get)
     if not _has_model(history, current):
         return fit_cluster_artifacts(profile, config, history)
-    transform, _ = _stored_model(history, current)
+    transform, _ = stored_model(history, current)
     stored = list(transform["feature"])
     if config.refit == "auto":
         same_features = stored == selected_features(profile, config)[0]
@@ -152,7 +152,7 @@ def drift_figures(profile: pd.DataFrame, history: pd.DataFrame, version: str) ->
     rows given (the fitting sample, i.e. every eligible person up to cluster_sample_size).
     """
     part = history[history["model_version"] == version]
-    transform, centroids = _stored_model(history, version)
+    transform, centroids = stored_model(history, version)
     wide = centroids.pivot(index="cluster_id", columns="feature", values="centroid_z")
     _, dist = clustering.nearest(
         clustering.apply_transform(profile, transform), wide[list(transform["feature"])].to_numpy(float)
@@ -202,7 +202,7 @@ def _not_fitted(
     version = artifacts.model_version(
         MODEL_NAME, _fit_settings(config), "not_fitted", reason, info, len(profile)
     )
-    sequences = _sequences(history) if history is not None else {}
+    sequences = version_sequences(history) if history is not None else {}
     if version in sequences:
         return _stored_again(history, version, sequences)
     run = artifacts.run_record(
@@ -253,7 +253,7 @@ def fit_cluster_artifacts(
     version = artifacts.model_version(
         MODEL_NAME, _fit_settings(config), result.params, result.centroids, len(profile)
     )
-    sequences = _sequences(history) if history is not None else {}
+    sequences = version_sequences(history) if history is not None else {}
     if version in sequences:  # the same fit again: keep its ids, make it current
         return _stored_again(history, version, sequences)
     notes = []
@@ -404,7 +404,7 @@ def _match(
     if previous is not None:
         used = history.loc[history["artifact"] == "centroid", "cluster_id"].dropna()
         next_id = int(used.max()) + 1 if len(used) else 1
-        p_transform, p_centroids = _stored_model(history, previous)
+        p_transform, p_centroids = stored_model(history, previous)
         try:
             original = cluster_ids.original_centroids(p_transform, p_centroids)
             prev_ids, prev_z = cluster_ids.standardize_original(original, result.params)

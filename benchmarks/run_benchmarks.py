@@ -513,11 +513,11 @@ def markdown(runs: list[dict], nodes: list[dict], meta: dict) -> str:
             "Sum of node times by type at that size (median over repeats): "
             + ", ".join(f"{t} {_type_total(by_type, t):.0f} s" for t in types),
         ]
-    lines += _incremental_timeline(nodes, runs)
+    lines += incremental_timeline(nodes, runs)
     return "\n".join(lines)
 
 
-def _incremental_timeline(nodes: list[dict], runs: list[dict], top: int = 15) -> list[str]:
+def incremental_timeline(nodes: list[dict], runs: list[dict], top: int = 15) -> list[str]:
     """The slowest nodes of the incremental step at the largest size that has one, with when they
     ran (first repeat; nodes.csv written before the timeline columns have none: nothing)."""
     ok = [r["size"] for r in runs if r["step"] == "incremental" and r["rc"] == 0]

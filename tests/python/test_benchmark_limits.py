@@ -144,7 +144,7 @@ def test_node_rows_place_each_node_on_the_runs_timeline(bench, tmp_path):
     )
     assert rows["model.p.c"]["start_s"] is None
     runs = [{"size": 10, "repeat": 1, "step": "incremental", "rc": 0}]
-    table = bench._incremental_timeline(list(rows.values()), runs)
+    table = bench.incremental_timeline(list(rows.values()), runs)
     body = [line for line in table if line.startswith("| `")]
     assert body == [  # in start order; the skipped node has no place on the timeline
         "| `model.p.a` | 1.0 | 0.0 | 2.2 | Thread-1 |",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -147,7 +148,7 @@ def test_generate_reports_progress_per_chunk(tmp_path):
 
 
 def test_generate_cli_prints_progress_and_a_table(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("audience.synth._generate.CHUNK_SIZE", 50)
+    monkeypatch.setattr(synth, "generate", partial(synth.generate, chunk_size=50))
     assert cli.main(["generate", "--customers", "120", "--seed", "1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "generating 120 customers" in out

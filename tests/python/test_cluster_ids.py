@@ -51,7 +51,7 @@ def _config(**kw) -> cluster_job.ClusterConfig:
 
 def _group_of_ids(artifacts: pd.DataFrame, profile: pd.DataFrame) -> dict[int, str]:
     """Stable id -> true group, by labelling `profile` with the version in `artifacts`."""
-    transform, centroids = cluster_job._stored_model(artifacts, artifacts["model_version"].iloc[0])
+    transform, centroids = cluster_job.stored_model(artifacts, artifacts["model_version"].iloc[0])
     wide = centroids.pivot(index="cluster_id", columns="feature", values="centroid_z")[FEATURES]
     labels = wide.index.to_numpy()[
         clustering.assign(clustering.apply_transform(profile, transform), wide) - 1
@@ -107,8 +107,8 @@ def test_ids_follow_the_groups_when_sizes_reorder_and_the_scaler_changes():
     second = cluster_job.fit_cluster_artifacts(reordered, _config(), _history(first))
     fit_ids = second[(second["artifact"] == "matching") & (second["metric"] == "fit_cluster_id")]
     assert (fit_ids["value"].astype(int) != fit_ids["cluster_id"].astype(int)).any(), "not a real reordering"
-    t1, _ = cluster_job._stored_model(first, first["model_version"].iloc[0])
-    t2, _ = cluster_job._stored_model(second, second["model_version"].iloc[0])
+    t1, _ = cluster_job.stored_model(first, first["model_version"].iloc[0])
+    t2, _ = cluster_job.stored_model(second, second["model_version"].iloc[0])
     assert not np.allclose(t1["mean"], t2["mean"], atol=1e-3)
     assert _group_of_ids(second, reordered) == _group_of_ids(first, profile)
     assert set(_statuses(second).values()) == {"matched"}
@@ -148,7 +148,7 @@ def test_the_same_fit_again_is_not_stored_twice_and_becomes_current():
     b = cluster_job.fit_cluster_artifacts(profile, _config(seed=2), _history(a))
     again = cluster_job.fit_cluster_artifacts(profile, _config(seed=1), _history(a, b))
     assert set(again["model_version"]) == set(a["model_version"])
-    sequences = cluster_job._sequences(_history(b, again))
+    sequences = cluster_job.version_sequences(_history(b, again))
     assert sequences[a["model_version"].iloc[0]] == 3.0
 
 

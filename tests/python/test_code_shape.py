@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "audience"
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
-CHECKED_FOR_IMPORTS = ("audience", "python_models", "benchmarks")
+CHECKED_FOR_IMPORTS = ("audience", "python_models", "benchmarks", "tests")
 
 
 def _sources(*folders: str) -> list[Path]:
