@@ -1,0 +1,179 @@
+"""The Python models on local Spark, and the marts of both engines compared (`make test-spark`).
+
+Two builds of the same 200 generated customers:
+
+- DuckDB: the default `dbt build`.
+- Spark: the Python models alone, run as a Databricks submission runs them
+  (tests/python/spark_python_models.py): `model(dbt, spark)` with `dbt.ref` returning Spark
+  tables that hold exactly what the DuckDB build gave the same model, the returned frame
+  written as the model's table. Every Python model's table equals DuckDB's row for row, so the
+  fits, scores and personas are the same code path on both engines, reading refs through
+  `audience.dbt_frames`.
+- Spark, the whole project (`build_on_spark`: SQL models by `dbt build --target spark`, the
+  Python models in between), whose marts are compared with DuckDB's: customer_profiles, RFM,
+  cluster assignments, rule and trigger memberships, dq_reconciliation; and `audience export`
+  writes the activation files from the Spark tables.
+
+Skipped in the plain `make test` (AUDIENCE_TEST_SPARK unset).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.python.conftest import DBT, PROJECT_DIR, generate, run_dbt_ok
+from tests.python.spark_python_models import python_rounds
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(
+        os.environ.get("AUDIENCE_TEST_SPARK") != "1",
+        reason="runs under `make test-spark` (AUDIENCE_TEST_SPARK=1, needs the spark extra and Java)",
+    ),
+]
+
+
+def without_timings(frame: pd.DataFrame) -> pd.DataFrame:
+    """cluster_fit's run record says how long each step took (`timings_s` in the metrics
+    JSON): wall-clock, not what the fit computed, so it is left out of the comparison."""
+    if "metric" not in frame.columns:
+        return frame
+    frame = frame.copy()
+    rows = (frame["artifact"] == "run") & (frame["metric"] == "metrics")
+    frame.loc[rows, "text_value"] = [
+        json.dumps({k: v for k, v in json.loads(t).items() if k != "timings_s"}, sort_keys=True)
+        for t in frame.loc[rows, "text_value"]
+    ]
+    return frame
+
+
+def normalized(frame: pd.DataFrame, drop: set[str] = frozenset()) -> pd.DataFrame:
+    """Values comparable across engines: nulls as None, numbers as floats rounded to 9
+    significant digits, timestamps as ISO text, columns sorted, rows in a fixed order."""
+    def value(v):
+        if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, Decimal | int | float):
+            return float(f"{float(v):.9g}")
+        if hasattr(v, "isoformat"):
+            return pd.Timestamp(v).isoformat()
+        return v
+
+    out = frame.drop(columns=[c for c in frame.columns if c in drop or c == "_loaded_at"])
+    out = out.astype(object).map(value)
+    out = out[sorted(out.columns)]
+    return out.sort_values(list(out.columns), key=lambda s: s.astype(str)).reset_index(drop=True)
+
+
+def spark_env(spark_dir: Path, raw: Path, exports: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AUDIENCE_SPARK_DIR": str(spark_dir),
+        "AUDIENCE_RAW_PATH": str(raw),
+        "AUDIENCE_EXPORT_PATH": str(exports),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYTHONPATH": str(PROJECT_DIR),
+    }
+
+
+def spark_tables(spark_dir: Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Run SQL on a local Spark warehouse in a separate process (the embedded metastore is
+    held by one process at a time) and return the results as pandas."""
+    out = spark_dir.parent / f"read_{time.monotonic_ns()}"
+    out.mkdir()
+    script = (
+        "import json, sys\n"
+        "from audience.spark_load import spark_session\n"
+        "s = spark_session()\n"
+        "for name, sql in json.loads(sys.argv[1]).items():\n"
+        "    s.sql(sql).toPandas().to_pickle(f'{sys.argv[2]}/{name}.pkl')\n"
+        "s.stop()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, json.dumps(queries), str(out)],
+                          env=spark_env(spark_dir, out, out), cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    return {name: pd.read_pickle(out / f"{name}.pkl") for name in queries}
+
+
+@pytest.fixture(scope="module")
+def raw_dir(tmp_path_factory) -> Path:
+    raw = tmp_path_factory.mktemp("xengine_raw") / "raw"
+    generate(raw, n_customers=200, seed=3)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(tmp_path_factory, raw_dir):
+    work = tmp_path_factory.mktemp("xengine_duckdb")
+    start = time.monotonic()
+    run = run_dbt_ok("dbt build on DuckDB", ["build", "--vars", "{bi_publish: false}"], raw_dir,
+                     work / "audience.duckdb", work, {"AUDIENCE_EXPORT_PATH": str(work / "exports")})
+    print(f"\nduckdb: dbt build {time.monotonic() - start:.0f}s")
+    return run, work / "exports"
+
+
+@pytest.fixture(scope="module")
+def spark_manifest(tmp_path_factory, raw_dir) -> tuple[Path, dict]:
+    work = tmp_path_factory.mktemp("xengine_parse")
+    proc = subprocess.run(
+        [DBT, "parse", "--target", "spark", "--project-dir", str(PROJECT_DIR),
+         "--profiles-dir", str(PROJECT_DIR), "--target-path", str(work / "target"),
+         "--log-path", str(work / "logs")],
+        env=spark_env(work / "spark", raw_dir, work / "exports"), cwd=PROJECT_DIR,
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    path = work / "target" / "manifest.json"
+    return path, json.loads(path.read_text())
+
+
+PYTHON_MODELS = ["churn_fit", "cluster_fit", "clv_fit", "customer_churn_scores", "customer_clv_scores",
+                 "segment_personas"]
+
+
+@pytest.fixture(scope="module")
+def python_models_on_spark(tmp_path_factory, raw_dir, duckdb_build, spark_manifest):
+    """Each round of Python models run on Spark with the tables DuckDB gave them."""
+    run, _ = duckdb_build
+    manifest_path, manifest = spark_manifest
+    spark_dir = tmp_path_factory.mktemp("xengine_py") / "spark"
+    start = time.monotonic()
+    for batch in python_rounds(manifest):
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.python.spark_python_models", "--from-duckdb", str(run.db_path),
+             str(manifest_path), *[n["name"] for n in batch]],
+            env=spark_env(spark_dir, raw_dir, spark_dir.parent / "exports"), cwd=PROJECT_DIR,
+            capture_output=True, text=True,
+        )
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-8000:]
+    print(f"\nspark: the Python models on DuckDB's inputs {time.monotonic() - start:.0f}s")
+    schema = {n["name"]: n["schema"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    return spark_tables(spark_dir, {m: f"select * from {schema[m]}.{m}" for m in PYTHON_MODELS})
+
+
+def test_the_harness_runs_every_python_model(spark_manifest):
+    _, manifest = spark_manifest
+    assert sorted(n["name"] for batch in python_rounds(manifest) for n in batch) == PYTHON_MODELS
+
+
+@pytest.mark.parametrize("model", PYTHON_MODELS)
+def test_python_model_on_spark_equals_duckdb(model, python_models_on_spark, duckdb_build):
+    run, _ = duckdb_build
+    on_duckdb = run.df(f"select * from main.{model}")
+    on_spark = python_models_on_spark[model]
+    assert len(on_duckdb) > 0
+    assert sorted(on_spark.columns) == sorted(on_duckdb.columns)
+    pd.testing.assert_frame_equal(normalized(without_timings(on_spark)),
+                                  normalized(without_timings(on_duckdb)), check_dtype=False)
