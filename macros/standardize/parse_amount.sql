@@ -33,7 +33,7 @@
     apostrophes removed. Compute it once per value in a CTE and pass that column to
     amount_text() and amount_currency_mark(). -#}
 {% macro amount_squeezed(expr) -%}
-    {{ amount_regexp_replace("upper(trim(" ~ expr ~ "))", "[[:space:]\\x{00A0}\\x{202F}''’]", "") }}
+    {{ regexp_replace_all("upper(trim(" ~ expr ~ "))", "[[:space:]\\x{00A0}\\x{202F}''’]", "") }}
 {%- endmacro %}
 
 {#- number_text(expr): amount_squeezed() without currency marks stripped (quantities and counts:
@@ -44,18 +44,18 @@
 
 {#- a squeezed value made of digits, signs and separators only carries no currency mark -#}
 {% macro _amount_is_bare(squeezed) -%}
-    {{ amount_regexp_full(squeezed, '[-+]?[0-9.,]*') }}
+    {{ regexp_full(squeezed, '[-+]?[0-9.,]*') }}
 {%- endmacro %}
 
 {% macro amount_text(squeezed) %}
     {%- set mark = _amount_mark_pattern() -%}
-    {%- set stripped = amount_regexp_replace(
-        amount_regexp_replace(squeezed, "^([-+]?)" ~ mark, "\\1"), mark ~ "$", "") -%}
+    {%- set stripped = regexp_replace_all(
+        regexp_replace_all(squeezed, "^([-+]?)" ~ mark, "\\1"), mark ~ "$", "") -%}
     nullif(
         case
             when {{ _amount_is_bare(squeezed) }} then {{ squeezed }}
             {# only a remainder with digits is a number with a mark: `NAN`, `INF`, `TWELVE` stay as written #}
-            when {{ amount_regexp_contains(stripped, '[0-9]') }} then {{ stripped }}
+            when {{ regexp_contains(stripped, '[0-9]') }} then {{ stripped }}
             else {{ squeezed }}
         end,
         ''
@@ -64,28 +64,28 @@
 
 {% macro amount_currency_mark(squeezed) %}
     {%- set mark = _amount_mark_pattern() -%}
-    {%- set raw_mark = "coalesce(nullif(" ~ amount_regexp_extract(squeezed, "^[-+]?" ~ mark) ~ ", ''), nullif("
-        ~ amount_regexp_extract(squeezed, mark ~ "$") ~ ", ''))" -%}
+    {%- set raw_mark = "coalesce(nullif(" ~ regexp_group(squeezed, "^[-+]?" ~ mark, 0) ~ ", ''), nullif("
+        ~ regexp_group(squeezed, mark ~ "$", 0) ~ ", ''))" -%}
     case
         when {{ _amount_is_bare(squeezed) }} then null
-        when not {{ amount_regexp_contains(squeezed, '[0-9]') }} then null
+        when not {{ regexp_contains(squeezed, '[0-9]') }} then null
         when {{ raw_mark }} like '%€%' then 'EUR'
         when {{ raw_mark }} like '%£%' then 'GBP'
         when {{ raw_mark }} like '%$%' or {{ raw_mark }} like '%¥%' then null
-        else {{ amount_regexp_replace(raw_mark, '[-+]', '') }}
+        else {{ regexp_replace_all(raw_mark, '[-+]', '') }}
     end
 {% endmacro %}
 
 {% macro amount_evidence(text) %}
     case
         when {{ text }} is null then null
-        when {{ amount_regexp_full(text, '[-+]?[0-9]+') }} then 'plain'
-        when {{ amount_regexp_full(text, '[-+]?[1-9][0-9]{0,2}[.,][0-9]{3}') }} then 'ambiguous'
-        when {{ amount_regexp_full(text, '[-+]?([1-9][0-9]{0,2}(,[0-9]{3})+|[0-9]+)?[.][0-9]+') }}
-            or {{ amount_regexp_full(text, '[-+]?[1-9][0-9]{0,2}(,[0-9]{3}){2,}') }} then 'dot'
-        when {{ amount_regexp_full(text, '[-+]?([1-9][0-9]{0,2}([.][0-9]{3})+|[0-9]+)?,[0-9]+') }}
-            or {{ amount_regexp_full(text, '[-+]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}') }} then 'comma'
-        when {{ amount_regexp_full(text, '[-+]?[0-9]+([.][0-9]+)?E[-+]?[0-9]+') }} then 'exponent'
+        when {{ regexp_full(text, '[-+]?[0-9]+') }} then 'plain'
+        when {{ regexp_full(text, '[-+]?[1-9][0-9]{0,2}[.,][0-9]{3}') }} then 'ambiguous'
+        when {{ regexp_full(text, '[-+]?([1-9][0-9]{0,2}(,[0-9]{3})+|[0-9]+)?[.][0-9]+') }}
+            or {{ regexp_full(text, '[-+]?[1-9][0-9]{0,2}(,[0-9]{3}){2,}') }} then 'dot'
+        when {{ regexp_full(text, '[-+]?([1-9][0-9]{0,2}([.][0-9]{3})+|[0-9]+)?,[0-9]+') }}
+            or {{ regexp_full(text, '[-+]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}') }} then 'comma'
+        when {{ regexp_full(text, '[-+]?[0-9]+([.][0-9]+)?E[-+]?[0-9]+') }} then 'exponent'
         else 'invalid'
     end
 {% endmacro %}
@@ -169,32 +169,6 @@
             then cast({{ amount }} as {{ dbt.type_int() }})
     end
 {% endmacro %}
-
-
-{#- regular expressions for the parser (RE2 on DuckDB, Java on Spark) -#}
-{% macro amount_regexp_full(expr, pattern) %}
-    {{ return(adapter.dispatch('amount_regexp_full', 'audience')(expr, pattern)) }}
-{% endmacro %}
-{% macro default__amount_regexp_full(expr, pattern) %}regexp_full_match({{ expr }}, '{{ pattern }}'){% endmacro %}
-{% macro spark__amount_regexp_full(expr, pattern) %}({{ expr }} rlike '^(?:{{ pattern }})$'){% endmacro %}
-
-{% macro amount_regexp_contains(expr, pattern) %}
-    {{ return(adapter.dispatch('amount_regexp_contains', 'audience')(expr, pattern)) }}
-{% endmacro %}
-{% macro default__amount_regexp_contains(expr, pattern) %}regexp_matches({{ expr }}, '{{ pattern }}'){% endmacro %}
-{% macro spark__amount_regexp_contains(expr, pattern) %}({{ expr }} rlike '{{ pattern }}'){% endmacro %}
-
-{% macro amount_regexp_replace(expr, pattern, replacement) %}
-    {{ return(adapter.dispatch('amount_regexp_replace', 'audience')(expr, pattern, replacement)) }}
-{% endmacro %}
-{% macro default__amount_regexp_replace(expr, pattern, replacement) %}regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
-{% macro spark__amount_regexp_replace(expr, pattern, replacement) %}regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement | replace("\\", "$") }}'){% endmacro %}
-
-{% macro amount_regexp_extract(expr, pattern) %}
-    {{ return(adapter.dispatch('amount_regexp_extract', 'audience')(expr, pattern)) }}
-{% endmacro %}
-{% macro default__amount_regexp_extract(expr, pattern) %}regexp_extract({{ expr }}, '{{ pattern }}', 0){% endmacro %}
-{% macro spark__amount_regexp_extract(expr, pattern) %}regexp_extract({{ expr }}, '{{ pattern }}', 0){% endmacro %}
 
 
 {#- type_double(): an 8-byte floating point type on every warehouse. -#}

@@ -41,6 +41,11 @@
     ^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})
 {%- endmacro %}
 
+{#- _slashed_part(t, n): part n (1 or 2) of a slashed date as an integer, null when t is no slashed date -#}
+{% macro _slashed_part(t, n) -%}
+    try_cast({{ regexp_group(t, _slashed_pattern(), n) }} as integer)
+{%- endmacro %}
+
 {% macro duckdb__parse_timestamp(expr, date_order=none) %}
     {%- set t = 'trim(' ~ expr ~ ')' -%}
     {%- set offset = "regexp_extract(" ~ t ~ ", '(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$', 1)" -%}
@@ -111,11 +116,11 @@
 -#}
 {% macro is_ambiguous_date(expr, date_order) %}
     {%- set t = 'trim(' ~ expr ~ ')' -%}
-    {%- set first = "try_cast(regexp_extract(" ~ t ~ ", '" ~ _slashed_pattern() ~ "', 1) as integer)" -%}
-    {%- set second = "try_cast(regexp_extract(" ~ t ~ ", '" ~ _slashed_pattern() ~ "', 2) as integer)" -%}
+    {%- set first = _slashed_part(t, 1) -%}
+    {%- set second = _slashed_part(t, 2) -%}
     coalesce(
         {{ expr }} like '%/%'
-        and regexp_matches({{ t }}, '{{ _slashed_pattern() }}')
+        and {{ regexp_contains(t, _slashed_pattern()) }}
         and {{ first }} between 1 and 12
         and {{ second }} between 1 and 12
         and {{ first }} <> {{ second }}
@@ -151,8 +156,8 @@
         {%- set slashed = [] -%}
         {%- for c in columns -%}
             {%- set t = 'trim(' ~ c ~ ')' -%}
-            {%- set first = "try_cast(regexp_extract(" ~ t ~ ", '" ~ _slashed_pattern() ~ "', 1) as integer)" -%}
-            {%- set second = "try_cast(regexp_extract(" ~ t ~ ", '" ~ _slashed_pattern() ~ "', 2) as integer)" -%}
+            {%- set first = _slashed_part(t, 1) -%}
+            {%- set second = _slashed_part(t, 2) -%}
             {%- do slashed.append(c ~ " like '%/%'") -%}
             {%- do dmy.append("case when " ~ first ~ " between 13 and 31 and " ~ second ~ " between 1 and 12 then 1 else 0 end") -%}
             {%- do mdy.append("case when " ~ second ~ " between 13 and 31 and " ~ first ~ " between 1 and 12 then 1 else 0 end") -%}

@@ -100,7 +100,7 @@ final as (
         -- return or cancellation and quarantines it on a purchase
         case
             when order_id is null or product_id is null then 'missing_key'
-            when {{ amount_regexp_full('upper(order_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }} then 'invalid_id'
+            when {{ regexp_full('upper(order_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }} then 'invalid_id'
             when quantity is null or quantity = 0 then 'invalid_quantity'
             when unit_price_reading is null then 'missing_amount'
             when unit_price_reading = 'ambiguous' then 'ambiguous_amount'

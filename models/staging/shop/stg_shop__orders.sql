@@ -140,8 +140,8 @@ flagged as (
         case
             when order_id is null then 'missing_key'
             -- Excel's scientific notation (1.23457E+11) has lost the id's last digits
-            when {{ amount_regexp_full('upper(order_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }}
-                or {{ amount_regexp_full('upper(customer_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }}
+            when {{ regexp_full('upper(order_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }}
+                or {{ regexp_full('upper(customer_id)', '[0-9]([.,][0-9]+)?E[+][0-9]+') }}
                 then 'invalid_id'
             when customer_id is null then 'missing_customer_id'
             when has_ambiguous_date then 'ambiguous_date'
@@ -151,7 +151,7 @@ flagged as (
             when order_total is null or discount_amount is null then 'unparseable_amount'
             when currency is null then 'missing_currency'
             when currency_text is not null
-                and not {{ amount_regexp_full('currency_text', '[A-Z]{3}|€|£') }} then 'invalid_currency'
+                and not {{ regexp_full('currency_text', '[A-Z]{3}|€|£') }} then 'invalid_currency'
             when order_total_mark != currency or discount_mark != currency then 'currency_mismatch'
             -- a negative total is a refund or a cancellation note, which its status must say
             when order_total < 0 and order_status not in ('cancelled', 'returned') then 'negative_amount'
