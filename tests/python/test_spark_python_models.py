@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 
 from tests.python.conftest import DBT, PROJECT_DIR, generate, run_dbt_ok
-from tests.python.spark_python_models import python_rounds
+from tests.python.spark_python_models import build_on_spark, python_rounds
 
 pytestmark = [
     pytest.mark.spark,
@@ -177,3 +177,63 @@ def test_python_model_on_spark_equals_duckdb(model, python_models_on_spark, duck
     assert sorted(on_spark.columns) == sorted(on_duckdb.columns)
     pd.testing.assert_frame_equal(normalized(without_timings(on_spark)),
                                   normalized(without_timings(on_duckdb)), check_dtype=False)
+
+
+# marts compared row for row between the two whole builds (every column)
+COMPARED_MARTS = ["customer_profiles", "int_customer_rfm", "customer_clusters", "rule_segment_members",
+                  "trigger_segment_members", "dq_reconciliation"]
+
+
+@pytest.fixture(scope="module")
+def spark_full_build(tmp_path_factory, raw_dir):
+    """The whole project on local Spark (build_on_spark), then `audience export` from it."""
+    work = tmp_path_factory.mktemp("xengine_spark")
+    env = spark_env(work / "spark", raw_dir, work / "exports")
+    start = time.monotonic()
+    load = subprocess.run([sys.executable, "-m", "audience.spark_load", "--raw", str(raw_dir)],
+                          env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert load.returncode == 0, (load.stdout + load.stderr)[-6000:]
+    build = build_on_spark(env, PROJECT_DIR, work)
+    export = subprocess.run(
+        [sys.executable, "-m", "audience.cli", "export", "--target", "spark", "--out", str(work / "exports")],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
+    )
+    steps = ", ".join(f"{name} {secs:.0f}s" for name, _, secs, _ in build.steps)
+    print(f"\nspark: whole project {time.monotonic() - start:.0f}s ({steps})")
+    tables = spark_tables(work / "spark", {t: f"select * from audience.{t}" for t in COMPARED_MARTS}) \
+        if build.ok else {}
+    return build, export, work / "exports", tables
+
+
+def test_whole_project_builds_on_spark(spark_full_build):
+    build, _, _, _ = spark_full_build
+    assert build.ok, "\n\n".join(build.failures())
+    failed = [f"{r['unique_id']}: {r['status']}: {(r.get('message') or '')[:800]}" for r in build.results
+              if r["status"] not in ("success", "pass") and not r["unique_id"].startswith("exposure.")]
+    assert not failed, "\n".join(failed)
+    built = {r["unique_id"] for r in build.results}
+    assert "snapshot.audience.segment_membership_snapshot" in built
+    assert "model.audience.segment_transitions" in built
+
+
+@pytest.mark.parametrize("table", COMPARED_MARTS)
+def test_marts_equal_across_engines(table, spark_full_build, duckdb_build):
+    build, _, _, tables = spark_full_build
+    assert build.ok, "the Spark build failed (test_whole_project_builds_on_spark)"
+    run, _ = duckdb_build
+    on_duckdb = run.df(f"select * from main.{table}")
+    assert len(on_duckdb) > 0
+    assert sorted(tables[table].columns) == sorted(on_duckdb.columns)
+    pd.testing.assert_frame_equal(normalized(tables[table]), normalized(on_duckdb), check_dtype=False)
+
+
+def test_audience_export_from_spark_writes_the_duckdb_files(spark_full_build, duckdb_build):
+    build, export, spark_exports, _ = spark_full_build
+    assert build.ok and export.returncode == 0, (export.stdout + export.stderr)[-4000:]
+    _, duckdb_exports = duckdb_build
+    on_duckdb = sorted(p.relative_to(duckdb_exports) for p in duckdb_exports.rglob("members_*.*"))
+    on_spark = sorted(p.relative_to(spark_exports) for p in spark_exports.rglob("members_*.*"))
+    assert on_duckdb and on_spark == on_duckdb
+    for rel in on_duckdb:
+        if rel.suffix == ".csv":
+            assert (spark_exports / rel).read_bytes() == (duckdb_exports / rel).read_bytes(), rel
