@@ -48,8 +48,21 @@ class WrittenFile:
     rows: int
 
 
+def _timestamp_text(value: pd.Timestamp) -> str:
+    """A timestamp as DuckDB writes it to CSV: seconds always, fractions without trailing zeros."""
+    if pd.isna(value):
+        return ""
+    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    return text + (f".{value.microsecond:06d}".rstrip("0") if value.microsecond else "")
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """`frame` as CSV in the dialect of the DuckDB export files (module docstring)."""
+    """`frame` as CSV in the dialect of the DuckDB export files (module docstring); timestamps
+    as DuckDB writes them (pandas would drop a midnight time when every value has one)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_dtype(frame[column]):
+            frame[column] = frame[column].map(_timestamp_text)
     frame.to_csv(path, index=False, sep=",", quotechar='"', doublequote=True,
                  quoting=csv.QUOTE_MINIMAL, lineterminator="\n", na_rep="")
 
