@@ -131,8 +131,9 @@ def _dbt(args: list[str], env: dict[str, str], project_dir: Path, work: Path) ->
     return proc.returncode, (proc.stdout + proc.stderr)[-6000:]
 
 
-def build_on_spark(env: dict[str, str], project_dir: Path, work: Path) -> SparkBuild:
+def build_on_spark(env: dict[str, str], project_dir: Path, work: Path, unit_tests: bool = True) -> SparkBuild:
     """The whole project on local Spark, Python models run as a Databricks submission would.
+    `unit_tests=False` leaves the dbt unit tests out (for a caller that runs them elsewhere).
 
     Per round of Python models: `dbt build` of the SQL models they need that are not built
     yet (Python models excluded), then the round's models in one Python process with its own
@@ -147,7 +148,8 @@ def build_on_spark(env: dict[str, str], project_dir: Path, work: Path) -> SparkB
 
     def dbt_step(name: str, args: list[str]) -> bool:
         start = time.monotonic()
-        rc, out = _dbt(args, env, project_dir, work)
+        extra = [] if unit_tests or args[0] == "parse" else ["--exclude-resource-type", "unit_test"]
+        rc, out = _dbt(args + extra, env, project_dir, work)
         results = work / "target" / "run_results.json"
         if args[0] in ("build", "test") and results.exists():
             build.results += json.loads(results.read_text())["results"]
@@ -200,9 +202,18 @@ def main(argv: list[str]) -> int:
     """`python -m tests.python.spark_python_models MANIFEST MODEL...`: run the named Python
     models, in the order given, on a local SparkSession of the profile's metastore.
     With `--from-duckdb DB` first, the SQL models they read are copied from that DuckDB
-    warehouse first (tests of the Python models alone)."""
+    warehouse first (tests of the Python models alone). `--copy DB MANIFEST NAME...` only
+    copies the named tables from DuckDB (tests of a part of the DAG on DuckDB's inputs)."""
     from audience.spark_load import spark_session
 
+    if argv[0] == "--copy":
+        names = _relation_names(json.loads(Path(argv[2]).read_text()))
+        session = spark_session()
+        try:
+            copy_from_duckdb(session, argv[1], {name: names[name] for name in argv[3:]})
+        finally:
+            session.stop()
+        return 0
     duckdb_path = None
     if argv[0] == "--from-duckdb":
         duckdb_path, argv = argv[1], argv[2:]

@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from tests.python.conftest import DBT, PROJECT_DIR, generate, run_dbt_ok
@@ -193,7 +194,7 @@ def spark_full_build(tmp_path_factory, raw_dir):
     load = subprocess.run([sys.executable, "-m", "audience.spark_load", "--raw", str(raw_dir)],
                           env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
     assert load.returncode == 0, (load.stdout + load.stderr)[-6000:]
-    build = build_on_spark(env, PROJECT_DIR, work)
+    build = build_on_spark(env, PROJECT_DIR, work, unit_tests=False)  # test_spark.py runs them
     export = subprocess.run(
         [sys.executable, "-m", "audience.cli", "export", "--target", "spark", "--out", str(work / "exports")],
         env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
@@ -237,3 +238,93 @@ def test_audience_export_from_spark_writes_the_duckdb_files(spark_full_build, du
     for rel in on_duckdb:
         if rel.suffix == ".csv":
             assert (spark_exports / rel).read_bytes() == (duckdb_exports / rel).read_bytes(), rel
+
+
+# what the activation models and the snapshot read, copied from the DuckDB build
+ACTIVATION_INPUTS = ["customer_profiles", "int_activation_ad_audiences", "int_activation_crm_email",
+                     "int_as_of_date", "segment_definitions", "segment_membership"]
+ACTIVATION_NODES = ["export_crm_email_csv", "export_crm_email_parquet", "export_ad_audiences_csv",
+                    "export_ad_audiences_parquet", "export_manifest", "segment_membership_snapshot",
+                    "segment_transitions"]
+
+
+@pytest.fixture(scope="module")
+def activation_on_spark(tmp_path_factory, raw_dir, duckdb_build, spark_manifest):
+    """The export models, export_manifest, the snapshot and segment_transitions built by
+    `dbt build --target spark` on DuckDB's inputs, then `audience export` from the tables."""
+    run, _ = duckdb_build
+    manifest_path, _ = spark_manifest
+    work = tmp_path_factory.mktemp("xengine_activation")
+    env = spark_env(work / "spark", raw_dir, work / "exports")
+    start = time.monotonic()
+    copy = subprocess.run(
+        [sys.executable, "-m", "tests.python.spark_python_models", "--copy", str(run.db_path),
+         str(manifest_path), *ACTIVATION_INPUTS], env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert copy.returncode == 0, (copy.stdout + copy.stderr)[-6000:]
+    build = subprocess.run(
+        [DBT, "build", "--target", "spark", "--select", *ACTIVATION_NODES, "--project-dir", str(PROJECT_DIR),
+         "--profiles-dir", str(PROJECT_DIR), "--target-path", str(work / "target"),
+         "--log-path", str(work / "logs")],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    export = subprocess.run(
+        [sys.executable, "-m", "audience.cli", "export", "--target", "spark", "--out", str(work / "exports")],
+        env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    print(f"\nspark: activation and snapshot on DuckDB's inputs {time.monotonic() - start:.0f}s")
+    tables = spark_tables(work / "spark", {
+        "export_manifest": "select * from audience.export_manifest",
+        "segment_membership_snapshot": "select * from audience.segment_membership_snapshot",
+        "segment_transitions": "select * from audience.segment_transitions",
+    }) if build.returncode == 0 else {}
+    results = json.loads((work / "target" / "run_results.json").read_text())["results"]
+    return build, results, export, work / "exports", tables
+
+
+def test_activation_and_snapshot_build_on_spark(activation_on_spark):
+    build, results, export, _, _ = activation_on_spark
+    failed = [f"{r['unique_id']}: {r['status']}: {(r.get('message') or '')[:800]}" for r in results
+              if r["status"] not in ("success", "pass")]
+    assert not failed and build.returncode == 0, "\n".join(failed) or (build.stdout + build.stderr)[-6000:]
+    built = {r["unique_id"].split(".")[-1] for r in results}
+    assert set(ACTIVATION_NODES) <= built
+    assert export.returncode == 0, (export.stdout + export.stderr)[-4000:]
+
+
+def test_audience_export_on_spark_writes_the_duckdb_files(activation_on_spark, duckdb_build):
+    _, _, export, spark_exports, tables = activation_on_spark
+    assert export.returncode == 0, (export.stdout + export.stderr)[-4000:]
+    _, duckdb_exports = duckdb_build
+    on_duckdb = sorted(p.relative_to(duckdb_exports) for p in duckdb_exports.rglob("members_*.*"))
+    on_spark = sorted(p.relative_to(spark_exports) for p in spark_exports.rglob("members_*.*"))
+    assert on_duckdb and on_spark == on_duckdb
+    for rel in on_duckdb:
+        if rel.suffix == ".csv":
+            assert (spark_exports / rel).read_bytes() == (duckdb_exports / rel).read_bytes(), rel
+        else:
+            written = pq.read_table(spark_exports / rel).to_pylist()
+            assert written == pq.read_table(duckdb_exports / rel).to_pylist(), rel
+    # the manifest names the same files with the same counts (paths under each build's folder)
+    def files(rows: pd.DataFrame, root: Path) -> list[tuple]:
+        return sorted((r.destination, r.file_format, r.segment, int(r.row_count),
+                       str(Path(r.file_path).relative_to(root))) for r in rows.itertuples())
+    duckdb_manifest = pd.read_csv(duckdb_exports / "manifest.csv")
+    assert files(tables["export_manifest"], spark_exports) == files(duckdb_manifest, duckdb_exports)
+    written_manifest = pd.read_csv(spark_exports / "manifest.csv")
+    assert files(written_manifest, spark_exports) == files(duckdb_manifest, duckdb_exports)
+
+
+def test_snapshot_on_spark_holds_the_duckdb_spells(activation_on_spark, duckdb_build):
+    """One snapshot run on each engine from the same membership: the same open spells, and
+    segment_transitions reads it into the same initial entries (times are each run's own)."""
+    _, _, _, _, tables = activation_on_spark
+    run, _ = duckdb_build
+    clock = {"dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"}
+    on_duckdb = run.df("select * from main.segment_membership_snapshot")
+    snapshot = tables["segment_membership_snapshot"]
+    assert len(on_duckdb) > 0 and snapshot["dbt_valid_to"].isna().all()
+    pd.testing.assert_frame_equal(normalized(snapshot, clock), normalized(on_duckdb, clock),
+                                  check_dtype=False)
+    transitions = ["person_id", "segment_type", "segment_name", "transition", "is_initial_load", "reason",
+                   "as_of_date"]
+    pd.testing.assert_frame_equal(normalized(tables["segment_transitions"][transitions]),
+                                  normalized(run.df("select * from main.segment_transitions")[transitions]),
+                                  check_dtype=False)
