@@ -139,9 +139,14 @@ def spark_reader(spark_dir: str | None, schema: str) -> Reader:
 
 
 def duckdb_reader(path: str, schema: str) -> Reader:
-    """Read tables of a DuckDB warehouse file as pandas (read-only)."""
+    """Read tables of a DuckDB warehouse file as pandas (read-only), through Arrow so that a
+    DATE stays a date (DuckDB's `.df()` turns it into a timestamp)."""
     import duckdb
 
     con = duckdb.connect(path, read_only=True)
-    return (lambda name: con.sql(f'select * from "{schema}"."{name}"').df()), con.close
+
+    def read(name: str) -> pd.DataFrame:
+        return con.sql(f'select * from "{schema}"."{name}"').to_arrow_table().to_pandas()
+
+    return read, con.close
 
