@@ -21,26 +21,26 @@
     DuckDB's %b does. -#}
 {% macro spark__parse_timestamp(expr, date_order=none) %}
     {%- set t = 'trim(' ~ expr ~ ')' -%}
+    {%- set zoned = regexp_contains(t, _zone_pattern()) -%}
     {%- set offset = regexp_group(t, '(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$', 1) -%}
     {%- set offset_digits = "replace(substr(" ~ offset ~ ", 2), ':', '')" -%}
-    {%- set local = _spark_local_timestamp(regexp_replace_all(t, _zone_suffix_pattern(), ''), date_order) -%}
+    {#- the value without its zone designator, read once; then the offset in minutes (0 without
+        a zone, null when out of range) is subtracted -#}
+    {%- set local_text = "case when " ~ zoned ~ " then " ~ regexp_replace_all(t, _zone_suffix_pattern(), '') ~ " else " ~ t ~ " end" -%}
     case
         when {{ regexp_full(t, '-?[0-9]{9,10}') }}
             then timestamp_seconds(cast({{ t }} as bigint))
-        when {{ regexp_contains(t, _zone_pattern()) }}
-            then case
-                when {{ offset }} in ('Z', 'z', 'UTC', 'GMT')
-                    then {{ local }}
+        else timestampadd(minute,
+            -1 * case
+                when not {{ zoned }} or {{ offset }} in ('Z', 'z', 'UTC', 'GMT') then 0
                 when try_cast(left({{ offset_digits }}, 2) as integer) <= 14
                     and (length({{ offset_digits }}) = 2 or try_cast(right({{ offset_digits }}, 2) as integer) < 60)
-                    then timestampadd(minute,
-                        -1 * (case when left({{ offset }}, 1) = '-' then -1 else 1 end)
+                    then (case when left({{ offset }}, 1) = '-' then -1 else 1 end)
                         * (try_cast(left({{ offset_digits }}, 2) as integer) * 60
                            + case when length({{ offset_digits }}) = 4
-                                then try_cast(right({{ offset_digits }}, 2) as integer) else 0 end),
-                        {{ local }})
-            end
-        else {{ _spark_local_timestamp(t, date_order) }}
+                                then try_cast(right({{ offset_digits }}, 2) as integer) else 0 end)
+            end,
+            {{ _spark_local_timestamp(local_text, date_order) }})
     end
 {% endmacro %}
 

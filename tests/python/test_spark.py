@@ -3,7 +3,8 @@
 A small generated dataset is loaded into a local Spark warehouse by the documented loader
 (`python -m audience.spark_load`), `dbt build --target spark --selector spark_core` builds
 what builds on Spark today (selectors.yml) with its data tests and unit tests, and the same raw
-folder built on DuckDB gives the same staged, deduplicated, identity, RFM and quality tables, row for row.
+folder built on DuckDB gives the same staged, deduplicated, identity, customer (profiles, RFM),
+trigger and quality tables, row for row.
 
 Needs the `spark` extra and a Java runtime, which `make test-spark` installs; in the plain
 `make test` run this module is skipped (AUDIENCE_TEST_SPARK unset).
@@ -48,8 +49,21 @@ COMPARED = [
     "int_web_events_deduplicated",
     "int_web_sessions_daily",
     "int_identities_stitched",
+    "int_order_items_deduplicated",
+    "int_consent_events_deduplicated",
+    "int_email_events_deduplicated",
+    "int_survey_responses_deduplicated",
+    "int_identity_edges",
+    "int_order_currencies",
+    "int_order_revenue",
+    "int_customer_activity",
+    "int_customer_consent",
     "int_customer_rfm",
+    "customer_ids",
+    "customer_profiles",
+    "segment_trigger_events",
     "dq_quarantine",
+    "dq_duplicates",
     "dq_reconciliation",
 ]
 
@@ -136,7 +150,8 @@ def test_spark_core_builds_and_passes_its_tests(spark_build):
         by_type.setdefault(r["unique_id"].split(".")[0], []).append(r)
     built = {r["unique_id"].split(".")[-1] for r in by_type.get("model", [])}
     assert set(COMPARED) <= built
-    assert [r["unique_id"] for r in by_type.get("seed", [])] == ["seed.audience.country_codes"]
+    assert sorted(r["unique_id"] for r in by_type.get("seed", [])) == [
+        "seed.audience.country_codes", "seed.audience.currency_rates"]
     # every model, data test and unit test of the selector ran, none was skipped
     assert built == _selected("model")
     assert len(by_type.get("test", [])) == len(_selected("test")) > 0

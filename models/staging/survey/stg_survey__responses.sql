@@ -12,6 +12,33 @@ source as (
 {# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
 {{ file_date_order_ctes('source', ['submitted_at']) }},
 
+{#- the scores read through the amount parser (macros/standardize/parse_amount.sql) in steps,
+    each computed once per row: blanks and marks squeezed out, the number text, its value -#}
+squeezed as (
+    select
+        *,
+        {{ amount_squeezed('nps_score') }} as nps_score_squeezed,
+        {{ amount_squeezed('satisfaction_score') }} as satisfaction_score_squeezed
+    from source_dated
+),
+
+texts as (
+    select
+        *,
+        {{ amount_text('nps_score_squeezed') }} as nps_score_text,
+        {{ amount_text('satisfaction_score_squeezed') }} as satisfaction_score_text
+    from squeezed
+),
+
+amounts as (
+    select
+        *,
+        {{ parse_amount_text('nps_score_text', amount_evidence('nps_score_text')) }} as nps_score_amount,
+        {{ parse_amount_text('satisfaction_score_text', amount_evidence('satisfaction_score_text')) }}
+            as satisfaction_score_amount
+    from texts
+),
+
 typed as (
     select
         ---------- ids
@@ -24,8 +51,8 @@ typed as (
         {{ clean_text('comment') }} as comment,
 
         ---------- numerics
-        {{ parse_integer('nps_score') }} as nps_score_parsed,
-        {{ parse_integer('satisfaction_score') }} as satisfaction_score_parsed,
+        {{ amount_as_integer('nps_score_amount') }} as nps_score_parsed,
+        {{ amount_as_integer('satisfaction_score_amount') }} as satisfaction_score_parsed,
 
         ---------- timestamps
         {{ plausible_timestamp(parse_timestamp('submitted_at', '_date_order')) }} as submitted_at,
@@ -39,7 +66,7 @@ typed as (
         _source_file,
         _source_row,
         _loaded_at
-    from source_dated
+    from amounts
 ),
 
 final as (
