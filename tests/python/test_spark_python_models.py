@@ -180,6 +180,13 @@ def test_python_model_on_spark_equals_duckdb(model, python_models_on_spark, duck
                                   normalized(without_timings(on_duckdb)), check_dtype=False)
 
 
+# The whole project on Spark takes far longer than the parts above (every data test of every
+# model, one Spark job each); it runs when AUDIENCE_TEST_SPARK_FULL=1 is set as well.
+whole_project = pytest.mark.skipif(
+    os.environ.get("AUDIENCE_TEST_SPARK_FULL") != "1",
+    reason="the whole-project Spark build runs with AUDIENCE_TEST_SPARK_FULL=1 (docs/engines.md)",
+)
+
 # marts compared row for row between the two whole builds (every column)
 COMPARED_MARTS = ["customer_profiles", "int_customer_rfm", "customer_clusters", "rule_segment_members",
                   "trigger_segment_members", "dq_reconciliation"]
@@ -206,6 +213,7 @@ def spark_full_build(tmp_path_factory, raw_dir):
     return build, export, work / "exports", tables
 
 
+@whole_project
 def test_whole_project_builds_on_spark(spark_full_build):
     build, _, _, _ = spark_full_build
     assert build.ok, "\n\n".join(build.failures())
@@ -217,6 +225,7 @@ def test_whole_project_builds_on_spark(spark_full_build):
     assert "model.audience.segment_transitions" in built
 
 
+@whole_project
 @pytest.mark.parametrize("table", COMPARED_MARTS)
 def test_marts_equal_across_engines(table, spark_full_build, duckdb_build):
     build, _, _, tables = spark_full_build
@@ -228,6 +237,7 @@ def test_marts_equal_across_engines(table, spark_full_build, duckdb_build):
     pd.testing.assert_frame_equal(normalized(tables[table]), normalized(on_duckdb), check_dtype=False)
 
 
+@whole_project
 def test_audience_export_from_spark_writes_the_duckdb_files(spark_full_build, duckdb_build):
     build, export, spark_exports, _ = spark_full_build
     assert build.ok and export.returncode == 0, (export.stdout + export.stderr)[-4000:]
@@ -240,57 +250,70 @@ def test_audience_export_from_spark_writes_the_duckdb_files(spark_full_build, du
             assert (spark_exports / rel).read_bytes() == (duckdb_exports / rel).read_bytes(), rel
 
 
-# what the activation models and the snapshot read, copied from the DuckDB build
-ACTIVATION_INPUTS = ["customer_profiles", "int_activation_ad_audiences", "int_activation_crm_email",
-                     "int_as_of_date", "segment_definitions", "segment_membership"]
-ACTIVATION_NODES = ["export_crm_email_csv", "export_crm_email_parquet", "export_ad_audiences_csv",
-                    "export_ad_audiences_parquet", "export_manifest", "segment_membership_snapshot",
-                    "segment_transitions"]
+# the SQL models built on Spark from DuckDB's tables (everything they read is copied from the
+# DuckDB build, e.g. cluster_fit, the stored cluster model that customer_clusters scores with)
+DOWNSTREAM_NODES = [
+    "cluster_model_history", "cluster_model", "customer_clusters", "int_segment_rule_population",
+    "rule_segment_members", "trigger_segment_members", "export_crm_email_csv", "export_crm_email_parquet",
+    "export_ad_audiences_csv", "export_ad_audiences_parquet", "export_manifest",
+    "segment_membership_snapshot", "segment_transitions",
+]
+DOWNSTREAM_COMPARED = ["customer_clusters", "rule_segment_members", "trigger_segment_members"]
+
+
+def inputs_of(manifest: dict, selected: list[str]) -> list[str]:
+    """What the selected nodes and their data tests read that is not selected itself."""
+    read: set[str] = set()
+    for node in manifest["nodes"].values():
+        parents = {p.split(".")[-1] for p in node["depends_on"]["nodes"]}
+        if node["name"] in selected or (node["resource_type"] == "test" and parents & set(selected)):
+            read |= {p.split(".")[-1] for p in node["depends_on"]["nodes"] if not p.startswith("macro.")}
+    return sorted(read - set(selected))
 
 
 @pytest.fixture(scope="module")
-def activation_on_spark(tmp_path_factory, raw_dir, duckdb_build, spark_manifest):
-    """The export models, export_manifest, the snapshot and segment_transitions built by
-    `dbt build --target spark` on DuckDB's inputs, then `audience export` from the tables."""
+def downstream_on_spark(tmp_path_factory, raw_dir, duckdb_build, spark_manifest):
+    """DOWNSTREAM_NODES built by `dbt build --target spark` on DuckDB's inputs, then
+    `audience export` from the Spark tables."""
     run, _ = duckdb_build
-    manifest_path, _ = spark_manifest
-    work = tmp_path_factory.mktemp("xengine_activation")
+    manifest_path, manifest = spark_manifest
+    work = tmp_path_factory.mktemp("xengine_downstream")
     env = spark_env(work / "spark", raw_dir, work / "exports")
     start = time.monotonic()
     copy = subprocess.run(
         [sys.executable, "-m", "tests.python.spark_python_models", "--copy", str(run.db_path),
-         str(manifest_path), *ACTIVATION_INPUTS], env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
+         str(manifest_path), *inputs_of(manifest, DOWNSTREAM_NODES)], env=env, cwd=PROJECT_DIR,
+        capture_output=True, text=True)
     assert copy.returncode == 0, (copy.stdout + copy.stderr)[-6000:]
     build = subprocess.run(
-        [DBT, "build", "--target", "spark", "--select", *ACTIVATION_NODES, "--project-dir", str(PROJECT_DIR),
+        [DBT, "build", "--target", "spark", "--select", *DOWNSTREAM_NODES, "--project-dir", str(PROJECT_DIR),
          "--profiles-dir", str(PROJECT_DIR), "--target-path", str(work / "target"),
          "--log-path", str(work / "logs")],
         env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
     export = subprocess.run(
         [sys.executable, "-m", "audience.cli", "export", "--target", "spark", "--out", str(work / "exports")],
         env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
-    print(f"\nspark: activation and snapshot on DuckDB's inputs {time.monotonic() - start:.0f}s")
-    tables = spark_tables(work / "spark", {
-        "export_manifest": "select * from audience.export_manifest",
-        "segment_membership_snapshot": "select * from audience.segment_membership_snapshot",
-        "segment_transitions": "select * from audience.segment_transitions",
-    }) if build.returncode == 0 else {}
+    seconds = time.monotonic() - start
+    print(f"\nspark: {len(DOWNSTREAM_NODES)} downstream models on DuckDB's inputs {seconds:.0f}s")
+    read = ["export_manifest", "segment_membership_snapshot", "segment_transitions", *DOWNSTREAM_COMPARED]
+    tables = spark_tables(work / "spark", {t: f"select * from audience.{t}" for t in read}) \
+        if build.returncode == 0 else {}
     results = json.loads((work / "target" / "run_results.json").read_text())["results"]
     return build, results, export, work / "exports", tables
 
 
-def test_activation_and_snapshot_build_on_spark(activation_on_spark):
-    build, results, export, _, _ = activation_on_spark
+def test_downstream_models_build_on_spark(downstream_on_spark):
+    build, results, export, _, _ = downstream_on_spark
     failed = [f"{r['unique_id']}: {r['status']}: {(r.get('message') or '')[:800]}" for r in results
               if r["status"] not in ("success", "pass")]
     assert not failed and build.returncode == 0, "\n".join(failed) or (build.stdout + build.stderr)[-6000:]
     built = {r["unique_id"].split(".")[-1] for r in results}
-    assert set(ACTIVATION_NODES) <= built
+    assert set(DOWNSTREAM_NODES) <= built
     assert export.returncode == 0, (export.stdout + export.stderr)[-4000:]
 
 
-def test_audience_export_on_spark_writes_the_duckdb_files(activation_on_spark, duckdb_build):
-    _, _, export, spark_exports, tables = activation_on_spark
+def test_audience_export_on_spark_writes_the_duckdb_files(downstream_on_spark, duckdb_build):
+    _, _, export, spark_exports, tables = downstream_on_spark
     assert export.returncode == 0, (export.stdout + export.stderr)[-4000:]
     _, duckdb_exports = duckdb_build
     on_duckdb = sorted(p.relative_to(duckdb_exports) for p in duckdb_exports.rglob("members_*.*"))
@@ -312,10 +335,10 @@ def test_audience_export_on_spark_writes_the_duckdb_files(activation_on_spark, d
     assert files(written_manifest, spark_exports) == files(duckdb_manifest, duckdb_exports)
 
 
-def test_snapshot_on_spark_holds_the_duckdb_spells(activation_on_spark, duckdb_build):
+def test_snapshot_on_spark_holds_the_duckdb_spells(downstream_on_spark, duckdb_build):
     """One snapshot run on each engine from the same membership: the same open spells, and
     segment_transitions reads it into the same initial entries (times are each run's own)."""
-    _, _, _, _, tables = activation_on_spark
+    _, _, _, _, tables = downstream_on_spark
     run, _ = duckdb_build
     clock = {"dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"}
     on_duckdb = run.df("select * from main.segment_membership_snapshot")
@@ -328,3 +351,16 @@ def test_snapshot_on_spark_holds_the_duckdb_spells(activation_on_spark, duckdb_b
     pd.testing.assert_frame_equal(normalized(tables["segment_transitions"][transitions]),
                                   normalized(run.df("select * from main.segment_transitions")[transitions]),
                                   check_dtype=False)
+
+
+@pytest.mark.parametrize("table", DOWNSTREAM_COMPARED)
+def test_segments_from_the_same_inputs_equal_across_engines(table, downstream_on_spark, duckdb_build):
+    """Cluster assignments scored on Spark from DuckDB's stored cluster model (cluster_fit),
+    rule and trigger memberships from the same profiles and scores: DuckDB's rows."""
+    build, _, _, _, tables = downstream_on_spark
+    assert build.returncode == 0, (build.stdout + build.stderr)[-4000:]
+    run, _ = duckdb_build
+    on_duckdb = run.df(f"select * from main.{table}")
+    assert len(on_duckdb) > 0
+    assert sorted(tables[table].columns) == sorted(on_duckdb.columns)
+    pd.testing.assert_frame_equal(normalized(tables[table]), normalized(on_duckdb), check_dtype=False)
