@@ -156,7 +156,6 @@ def build_on_spark(env: dict[str, str], project_dir: Path, work: Path, unit_test
             results.unlink()
         return record(name, rc, start, out)
 
-    start = time.monotonic()
     if not dbt_step("dbt parse", ["parse"]):
         return build
     manifest = json.loads((work / "target" / "manifest.json").read_text())

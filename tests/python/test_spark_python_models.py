@@ -265,9 +265,9 @@ def inputs_of(manifest: dict, selected: list[str]) -> list[str]:
     """What the selected nodes and their data tests read that is not selected itself."""
     read: set[str] = set()
     for node in manifest["nodes"].values():
-        parents = {p.split(".")[-1] for p in node["depends_on"]["nodes"]}
+        parents = {p.split(".")[-1] for p in node.get("depends_on", {}).get("nodes", [])}
         if node["name"] in selected or (node["resource_type"] == "test" and parents & set(selected)):
-            read |= {p.split(".")[-1] for p in node["depends_on"]["nodes"] if not p.startswith("macro.")}
+            read |= parents
     return sorted(read - set(selected))
 
 
