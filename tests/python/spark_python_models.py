@@ -191,9 +191,10 @@ def copy_from_duckdb(session: Any, db_path: str, tables: dict[str, str]) -> None
         for name, target in tables.items():
             schema = target.split(".")[0]
             session.sql(f"create database if not exists {schema}")
-            # through Arrow, so that a DATE stays a date (`.df()` makes it a timestamp)
-            frame = con.sql(f'select * from main."{name}"').to_arrow_table().to_pandas()
-            session.createDataFrame(frame).write.mode("overwrite").format("parquet").saveAsTable(target)
+            # an Arrow table keeps the column types (pandas would make a DATE a timestamp and an
+            # integer column with nulls a double)
+            frame = session.createDataFrame(con.sql(f'select * from main."{name}"').to_arrow_table())
+            frame.write.mode("overwrite").format("parquet").saveAsTable(target)
     finally:
         con.close()
 
