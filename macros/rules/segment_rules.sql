@@ -238,7 +238,7 @@
                 columns, label, path ~ '.not', thresholds) %}
             {% set sql = '(not ' ~ inner['sql'] ~ ')' %}
             {% set text = 'not ' ~ inner['text'] %}
-            {{ return({'sql': sql, 'text': text, 'reason': "case when " ~ sql ~ " then '" ~ text | replace("'", "''") ~ "' end"}) }}
+            {{ return({'sql': sql, 'text': text, 'reason': "case when " ~ sql ~ " then " ~ sql_string(text) ~ " end"}) }}
         {% endif %}
         {{ return(_compile_segment_group(key, members, columns, label, path ~ '.' ~ key, thresholds)) }}
     {% endif %}
@@ -363,7 +363,7 @@
         {% set sql = col_sql ~ (' in (' if op == 'in' else ' not in (') ~ items | join(', ') ~ ')' %}
         {% set text = column ~ (' in (' if op == 'in' else ' not in (') ~ labels | join(', ') ~ ')' %}
         {% set reason_parts = ["'" ~ column ~ " '", _segment_rule_value_text(col_sql, kind),
-            "'" ~ (' in (' if op == 'in' else ' not in (') ~ labels | join(', ') | replace("'", "''") ~ ")'"] %}
+            sql_string((' in (' if op == 'in' else ' not in (') ~ labels | join(', ') ~ ')')] %}
     {% endif %}
     {% set guarded = 'coalesce(' ~ sql ~ ', false)' %}
     {{ return({'sql': guarded, 'text': text, 'reason': "case when " ~ guarded ~ " then " ~ dbt.concat(reason_parts) ~ " end"}) }}
@@ -405,8 +405,8 @@
             {% endif %}
             {{ return({'sql': value | trim, 'label': value | trim, 'text': "'" ~ value | trim ~ "'"}) }}
         {% endif %}
-        {% set quoted = "'" ~ value | replace("'", "''") ~ "'" %}
-        {{ return({'sql': quoted, 'label': quoted, 'text': "'" ~ quoted | replace("'", "''") ~ "'"}) }}
+        {% set quoted = sql_string(value) %}
+        {{ return({'sql': quoted, 'label': quoted, 'text': sql_string(quoted)}) }}
     {% endif %}
     {% do exceptions.raise_compiler_error(where ~ ": unsupported value " ~ value ~ " (use a number, a string, true/false or a percentile such as p90)") %}
 {% endmacro %}

@@ -159,10 +159,10 @@ def test_spark_core_builds_and_passes_its_tests(spark_build):
 
 
 def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
-    """Values comparable across engines: nulls as None, numbers as float, timestamps as
-    pandas Timestamps without unit, rows in a fixed order."""
+    """Values comparable across engines: nulls (None, NaN, pandas' NA, NaT) as None, numbers as
+    float, timestamps as pandas Timestamps without unit, rows in a fixed order."""
     def value(v):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
             return None
         if isinstance(v, Decimal | int) and not isinstance(v, bool):
             return float(v)
