@@ -20,15 +20,16 @@ test: venv  ## set up and run the whole test suite
 	$(BIN)/python -m pytest
 
 # dbt build on local Spark (docs/engines.md): the spark extra (dbt-spark, pyspark), a Java
-# runtime from the system packages when `java` is missing, then tests/python/test_spark.py (in its
-# own temp folder, which concurrent pytest runs do not rotate away while it is read)
+# runtime from the system packages when `java` is missing, then tests/python/test_spark.py and
+# tests/python/test_spark_python_models.py (in their own temp folder, which concurrent pytest
+# runs do not rotate away while it is read)
 test-spark: venv  ## the project on local Spark: load a small generated dataset, dbt build, compare with DuckDB
 	@command -v java >/dev/null 2>&1 || { \
 		echo "==> installing a Java runtime (openjdk-17-jre-headless) for local Spark"; \
 		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo -n"; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
 	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
-	AUDIENCE_TEST_SPARK=1 $(BIN)/python -m pytest tests/python/test_spark.py -m spark -q \
+	AUDIENCE_TEST_SPARK=1 $(BIN)/python -m pytest tests/python/test_spark.py tests/python/test_spark_python_models.py -m spark -q \
 		--basetemp=$${TMPDIR:-/tmp}/audience-test-spark
 
 venv: $(STAMP)

@@ -156,6 +156,26 @@ def _cmd_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from audience import exporter
+
+    out = Path(args.out or os.environ.get("AUDIENCE_EXPORT_PATH", "exports"))
+    if args.target == "spark":
+        read, close = exporter.spark_reader(args.spark_dir, args.schema or "audience")
+    else:
+        path = args.db or os.environ.get("AUDIENCE_DUCKDB_PATH", DEFAULT_DB)
+        read, close = exporter.duckdb_reader(path, args.schema or "main")
+    try:
+        written = exporter.write_exports(read, out)
+    except exporter.ExportMismatch as err:
+        print(f"audience export: {err}", file=sys.stderr)
+        return 1
+    finally:
+        close()
+    print(f"wrote {len(written)} files and {out / 'manifest.csv'}")
+    return 0
+
+
 def _locations(db_path: str, args: argparse.Namespace) -> str:
     from audience.bi_publish import default_bi_path
     from audience.build_summary import locations_text
@@ -179,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     _summary_args(sub.add_parser("summary", help="print rows per mart, segment sizes, where the outputs are"))
     _report_args(sub.add_parser("report", help="write a self-contained HTML report of the segments"))
     _serve_args(sub.add_parser("serve", help="start the read-only scoring API over the BI file (api extra)"))
+    _export_args(sub.add_parser("export", help="write the activation files from the export tables"))
     _api_key_args(sub.add_parser("api-key", help="create, revoke or list the scoring API's keys"))
     return parser
 
@@ -257,6 +278,16 @@ def _serve_args(srv: argparse.ArgumentParser) -> None:
     srv.add_argument("--keys", default=None, help=_KEYS_HELP)
     srv.add_argument("--access-log", action="store_true", help="log every request")
     srv.set_defaults(func=_cmd_serve)
+
+
+def _export_args(exp: argparse.ArgumentParser) -> None:
+    exp.add_argument("--target", choices=["spark", "duckdb"], default="spark",
+                     help="warehouse the export tables are read from (default spark)")
+    exp.add_argument("--out", help="export folder (default $AUDIENCE_EXPORT_PATH or exports)")
+    exp.add_argument("--schema", help="schema of the export tables (default: audience on spark, main)")
+    exp.add_argument("--spark-dir", help="local Spark warehouse (default $AUDIENCE_SPARK_DIR)")
+    exp.add_argument("--db", help=_DB_HELP)
+    exp.set_defaults(func=_cmd_export)
 
 
 def _api_key_args(key: argparse.ArgumentParser) -> None:

@@ -12,6 +12,11 @@ frame into pandas with `to_pandas`, which reads it through the engine's own conv
 
 Every engine also accepts a pandas DataFrame as the model's result, so nothing else changes.
 
+A model that reads its own table from the previous build (`dbt.this`) does it with
+`previous_table(session, dbt.this)`: pandas, or None when the table does not exist yet. The
+existence check and the read are each engine's own (DuckDB's information_schema, Spark's
+catalog, Snowflake's information_schema); no model runs engine-specific SQL itself.
+
 `LocalDbt` is the `dbt` object of a local run of `model(dbt, session)` with a SparkSession,
 which the Spark tests use to prove the Spark code path without a Databricks cluster: what a
 Databricks submission does is call `model(dbt, spark)` with `dbt.ref` returning
@@ -26,12 +31,21 @@ from typing import Any
 import pandas as pd
 
 
+def _engine(obj: Any) -> str:
+    """The engine an object belongs to, from its module: duckdb's classes live in _duckdb, and
+    dbt-duckdb hands Python models a cursor wrapper of its own (dbt.adapters.duckdb...)."""
+    parts = type(obj).__module__.split(".")
+    if parts[:3] == ["dbt", "adapters", "duckdb"]:
+        return "duckdb"
+    return parts[0].lstrip("_")
+
+
 def to_pandas(frame: Any) -> pd.DataFrame:
     """A pandas DataFrame of `frame`: a DuckDB relation, a PySpark or Snowpark DataFrame, or
     pandas itself. Any other object is refused with its type named (never a guess)."""
     if isinstance(frame, pd.DataFrame):
         return frame
-    kind = type(frame).__module__.split(".")[0].lstrip("_")  # duckdb's classes live in _duckdb
+    kind = _engine(frame)
     if kind == "duckdb":
         return frame.df()
     if kind == "pyspark":
@@ -42,6 +56,59 @@ def to_pandas(frame: Any) -> pd.DataFrame:
         f"to_pandas: a {type(frame).__module__}.{type(frame).__name__} is not a frame of DuckDB, "
         "PySpark or Snowpark"
     )
+
+
+def table_exists(session: Any, relation: Any) -> bool:
+    """Whether `relation` (with .schema and .identifier, e.g. `dbt.this`) exists as a table or view."""
+    kind = _engine(session)
+    if kind == "duckdb":
+        found = session.execute(
+            "select count(*) from information_schema.tables "
+            "where table_catalog = ? and table_schema = ? and table_name = ?",
+            [relation.database, relation.schema, relation.identifier],
+        ).fetchone()[0]
+        return found > 0
+    if kind == "pyspark":
+        return bool(session.catalog.tableExists(f"{relation.schema}.{relation.identifier}"))
+    if kind == "snowflake":  # unquoted identifiers are stored upper-case
+        rows = session.sql(
+            "select count(*) from information_schema.tables "
+            "where table_schema = upper(?) and table_name = upper(?)",
+            params=[relation.schema, relation.identifier],
+        ).collect()
+        return rows[0][0] > 0
+    raise TypeError(f"table_exists: a {type(session).__module__}.{type(session).__name__} is not a session "
+                    "of DuckDB, PySpark or Snowpark")
+
+
+def read_table(session: Any, relation: Any) -> pd.DataFrame:
+    """The whole table `relation` as pandas, read through the engine's own session."""
+    kind = _engine(session)
+    if kind == "duckdb":
+        return to_pandas(session.sql(f"select * from {relation}"))
+    if kind == "pyspark":
+        return to_pandas(session.table(f"{relation.schema}.{relation.identifier}"))
+    if kind == "snowflake":
+        return to_pandas(session.table(str(relation)))
+    raise TypeError(f"read_table: a {type(session).__module__}.{type(session).__name__} is not a session "
+                    "of DuckDB, PySpark or Snowpark")
+
+
+def previous_table(session: Any, relation: Any) -> pd.DataFrame | None:
+    """The model's own table from the previous build (`dbt.this`), or None on the first build."""
+    return read_table(session, relation) if table_exists(session, relation) else None
+
+
+class LocalRelation:
+    """`dbt.this` of a local run: `schema.identifier` as Spark names a table (no catalog)."""
+
+    def __init__(self, schema: str, identifier: str):
+        self.database = None
+        self.schema = schema
+        self.identifier = identifier
+
+    def __repr__(self) -> str:
+        return f"{self.schema}.{self.identifier}"
 
 
 class _Config:
@@ -63,8 +130,8 @@ class LocalDbt:
 
     `relation_name(name)` maps a ref or source name to the table the engine reads (on Spark
     `<schema>.<name>`); `config` holds what the model's YAML config would (e.g. the JSON
-    settings the models read with `dbt.config.get`). `this` is the model's own table, and
-    `is_incremental` is false: the models rebuild in full where the engine cannot delete rows.
+    settings the models read with `dbt.config.get`). `this` is the model's own table;
+    `is_incremental` says whether that table exists and the model is incremental, as in dbt.
     """
 
     def __init__(
@@ -72,13 +139,14 @@ class LocalDbt:
         session: Any,
         relation_name: Callable[[str], str],
         config: Mapping[str, Any] | None = None,
-        this: str | None = None,
+        this: LocalRelation | None = None,
+        is_incremental: bool = False,
     ):
         self.session = session
         self._relation_name = relation_name
         self.config = _Config(config or {})
         self.this = this
-        self.is_incremental = False
+        self.is_incremental = is_incremental
 
     def ref(self, name: str, *args: str, **kwargs: Any) -> Any:
         return self.session.table(self._relation_name(name))

@@ -94,13 +94,3 @@ def currency_codes(orders_currencies: pd.DataFrame) -> list[str]:
     if orders_currencies.empty:
         return []
     return sorted({str(c) for c in orders_currencies["reporting_currency"] if pd.notna(c)})
-
-
-def previous_table(session, this) -> pd.DataFrame | None:
-    """The model's own table from the previous build (`dbt.this`), or None on the first build."""
-    found = session.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = ? and table_schema = ? and table_name = ?",
-        [this.database, this.schema, this.identifier],
-    ).fetchone()[0]
-    return session.sql(f"select * from {this}").df() if found else None

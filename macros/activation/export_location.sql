@@ -20,10 +20,19 @@
 {#-
     activation_segment_key(type_expr, name_expr): the segment's folder name in the exports,
     '<segment_type>__<segment_name>' lower-cased with anything but a-z, 0-9 and _ replaced by _
-    (cluster personas may carry blanks). DuckDB only, as the exports are.
+    (cluster personas may carry blanks). DuckDB needs the 'g' flag to replace every match;
+    Spark's regexp_replace replaces every match and takes no flag.
 -#}
 {% macro activation_segment_key(type_expr, name_expr) -%}
+    {{ return(adapter.dispatch('activation_segment_key', 'audience')(type_expr, name_expr)) }}
+{%- endmacro %}
+
+{% macro default__activation_segment_key(type_expr, name_expr) -%}
     regexp_replace(lower({{ type_expr }} || '__' || {{ name_expr }}), '[^a-z0-9_]+', '_', 'g')
+{%- endmacro %}
+
+{% macro spark__activation_segment_key(type_expr, name_expr) -%}
+    regexp_replace(lower({{ type_expr }} || '__' || {{ name_expr }}), '[^a-z0-9_]+', '_')
 {%- endmacro %}
 
 

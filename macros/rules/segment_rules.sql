@@ -69,8 +69,9 @@
         {% do found.update({col.name | lower: {'data_type': col.dtype, 'kind': _segment_rule_column_kind(col.dtype)}}) %}
     {% endfor %}
     {% if found | length == 0 %}
-        {#- a unit test renders refs as CTEs and has no graph: read the model's built relation -#}
-        {% set built = api.Relation.create(database=target.database, schema=target.schema, identifier=model_name) %}
+        {#- a unit test renders refs as CTEs and has no graph: read the model's built relation
+            (Spark targets have no database: target.get gives none there) -#}
+        {% set built = api.Relation.create(database=target.get('database'), schema=target.schema, identifier=model_name) %}
         {% for col in adapter.get_columns_in_relation(built) %}
             {% do found.update({col.name | lower: {'data_type': col.dtype, 'kind': _segment_rule_column_kind(col.dtype)}}) %}
         {% endfor %}

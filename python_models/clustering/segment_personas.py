@@ -10,15 +10,16 @@ import json
 import audience
 
 with audience.import_lock:  # one model imports at a time (audience/__init__.py)
-    from audience.persona_job import build_segment_personas, currency_codes, previous_table
+    from audience.dbt_frames import previous_table, to_pandas
+    from audience.persona_job import build_segment_personas, currency_codes
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = json.loads(dbt.config.get("persona_settings"))
-    clustered = dbt.ref("int_persona_inputs").df()
-    selection = dbt.ref("cluster_feature_selection").df()
+    clustered = to_pandas(dbt.ref("int_persona_inputs"))
+    selection = to_pandas(dbt.ref("cluster_feature_selection"))
     used = selection.loc[selection["is_used"].fillna(False).astype(bool), "feature"].tolist()
-    currencies = currency_codes(dbt.ref("int_order_currencies").df())
+    currencies = currency_codes(to_pandas(dbt.ref("int_order_currencies")))
     previous = previous_table(session, dbt.this)
     return build_segment_personas(clustered, settings["features"], currencies, previous, used)

@@ -1,17 +1,2 @@
-{#-
-    Ad-platform customer-match upload, PARQUET: one folder per segment under
-    <export_path>/ad_audiences/parquet/segment=<segment_type>__<segment_name>/members_0.parquet
-    (materialization export_files, macros/activation/export_files_materialization.sql;
-    DuckDB only). Only people with ads consent, and only
-    the SHA-256 of their normalized email: no address, name or id leaves.
--#}
-{{ config(
-    materialized='export_files',
-    location=export_location('ad_audiences', 'parquet'),
-    format='parquet',
-    partition_by='segment',
-    order_by='segment, email_sha256',
-    pre_hook="{{ ensure_export_folder(export_location('ad_audiences', 'parquet')) }}",
-    tags=['realtime', 'activation'],
-) }}
-{{ activation_export_select('ad_audiences') }}
+{#- The ad_audiences upload as PARQUET files under <export_path>/ad_audiences/parquet (macros/activation/activation_export.sql). -#}
+{{ activation_export('ad_audiences', 'parquet') }}

@@ -97,9 +97,9 @@ top_features as (
         max(case when standout_rank = {{ i }} then
             {{ dbt.concat([
                 "feature", "' '",
-                "coalesce(cast(round(raw_value, 2) as " ~ text_type ~ "), 'missing')",
+                "coalesce(cast(" ~ round_to('raw_value', 2) ~ " as " ~ text_type ~ "), 'missing')",
                 "' ('", "case when z >= 0 then '+' else '' end",
-                "cast(round(z, 1) as " ~ text_type ~ ")", "' sd)'"
+                "cast(" ~ round_to('z', 1) ~ " as " ~ text_type ~ ")", "' sd)'"
             ]) }}
         end) as standout_{{ i }}{{ ',' if not loop.last }}
         {% endfor %}
@@ -121,7 +121,7 @@ final as (
         top_features.top_feature_3,
         top_features.top_feature_3_z,
         {{ dbt.concat([
-            "'distance to centroid '", "cast(round(sqrt(ranked.squared_distance), 2) as " ~ text_type ~ ")",
+            "'distance to centroid '", "cast(" ~ round_to('sqrt(ranked.squared_distance)', 2) ~ " as " ~ text_type ~ ")",
             "'; stands out on '",
             join_non_null(['top_features.standout_1', 'top_features.standout_2', 'top_features.standout_3'], ', ')
         ]) }} as explanation,
