@@ -14,7 +14,8 @@
     new time), it holds exactly as many rows as the snapshot has transitions up to T and it has the
     as_of_date column (a table built before it was added has not). If not,
     the pre-hook segment_transitions_reset() empties the table inside the model's transaction and
-    the run appends every transition, which is a full rebuild.
+    the run appends every transition, which is a full rebuild (a table without the as_of_date
+    column gains it through on_schema_change append_new_columns).
 -#}
 {% macro segment_transitions_state(snapshot_relation) %}
     {%- set state = {'incremental': false, 'trusted': false, 'last_at': none, 'has_as_of_date': true} -%}
@@ -70,22 +71,15 @@
 {% endmacro %}
 
 
-{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above)
-    or the table lacks the as_of_date column. -#}
+{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above);
+    a table without the as_of_date column gains it through on_schema_change. One statement, on
+    the model's own table. -#}
 {% macro segment_transitions_reset(snapshot_relation) %}
     {%- set state = segment_transitions_state(snapshot_relation) -%}
     {%- if not state.incremental or state.trusted -%}
         {{- return('') -}}
     {%- endif -%}
-    {#- a table built before transitions carried their as-of date gains the column here (in the
-        model's transaction, with the delete) and is refilled, so no row lacks it -#}
-    {%- if not state.has_as_of_date -%}
-        {{ log('segment_transitions: the table has no as_of_date column; adding it and rebuilding the table '
-            ~ 'from the whole snapshot', info=true) }}
-        alter table {{ this }} add column as_of_date date;
-    {%- else -%}
-        {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot or '
-            ~ 'partial table); rebuilding it from the whole snapshot', info=true) }}
-    {%- endif %}
+    {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot, '
+        ~ 'partial table or no as_of_date column); rebuilding it from the whole snapshot', info=true) }}
     delete from {{ this }}
 {% endmacro %}

@@ -19,9 +19,9 @@
     table), the pre-hook empties it and the run appends every transition: a full rebuild.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook="{{ segment_transitions_reset(ref('segment_membership_snapshot')) }}",
     tags=['realtime', 'segments'],
 ) }}
