@@ -14,8 +14,7 @@
     new time), it holds exactly as many rows as the snapshot has transitions up to T and it has the
     as_of_date column (a table built before it was added has not). If not,
     the pre-hook segment_transitions_reset() empties the table inside the model's transaction and
-    the run appends every transition, which is a full rebuild (a table without the as_of_date
-    column gains it through on_schema_change append_new_columns).
+    the run appends every transition, which is a full rebuild.
 -#}
 {% macro segment_transitions_state(snapshot_relation) %}
     {%- set state = {'incremental': false, 'trusted': false, 'last_at': none, 'has_as_of_date': true} -%}
@@ -71,9 +70,10 @@
 {% endmacro %}
 
 
-{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above);
-    a table without the as_of_date column gains it through on_schema_change. One statement, on
-    the model's own table. -#}
+{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above).
+    One statement, on the model's own table. A table without the as_of_date column is replaced
+    by an empty one with it (DuckDB cannot commit a delete and an `alter table` of the same
+    table in one transaction). -#}
 {% macro segment_transitions_reset(snapshot_relation) %}
     {%- set state = segment_transitions_state(snapshot_relation) -%}
     {%- if not state.incremental or state.trusted -%}
@@ -81,5 +81,10 @@
     {%- endif -%}
     {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot, '
         ~ 'partial table or no as_of_date column); rebuilding it from the whole snapshot', info=true) }}
+    {%- if state.has_as_of_date %}
     delete from {{ this }}
+    {%- else %}
+    create or replace table {{ this }} as
+    select *, cast(null as date) as as_of_date from {{ this }} where 1 = 0
+    {%- endif %}
 {% endmacro %}

@@ -23,7 +23,8 @@
     null but the key) that the model's post-hook delete_removed_versions() deletes.
 
     Every written row carries `_written_at` (written_at(): when the build started), which the
-    daily rollup int_web_sessions_daily uses to find the dates that changed since it last ran.
+    daily rollup int_web_sessions_daily uses to find the dates that changed since it last ran
+    (builds are assumed to start later than the builds before them).
 -#}
 
 {#- latest_landed_order(relation): the order whose first row is a key's latest landed version.
@@ -110,35 +111,35 @@ candidates as {{ hint }}(
     {%- set has_losing = state.gone | length > 0 or state.cutoff_moved_back or state.customers_left -%}
     {% do log(this.identifier ~ ': candidates ' ~ ('from the whole history (a kept row may not win any more)'
         if has_losing else 'from the kept rows and the new versions'), info=true) %}
-    {%- if watch_customers %}
-kept_customers as (
-    select distinct customer_id from {{ this }}
-    where customer_id is not null
-),
-    {% endif %}
+    {%- set past_watermark = ('clean.' ~ time_column ~ " > cast('" ~ state.max_event_at ~ "' as " ~ ts_type ~ ')')
+        if state.max_event_at is not none else '1 = 1' -%}
+    {%- set seen = '(' ~ new_loads ~ ' or ' ~ past_watermark ~ ')' -%}
+    {%- set new_customers = '(clean.customer_id is not null and clean.customer_id not in (select customer_id from '
+        ~ this ~ ' where customer_id is not null))' -%}
+    {#- rows of customers with no kept row, outside the new loads and the watermark: counted
+        first with a narrow scan, read only when there are any -#}
+    {%- set customer_rows = watch_customers and run_query('select count(*) from ' ~ validated
+        ~ ' as clean where clean.dq_reason is null and ' ~ new_customers ~ ' and not coalesce(' ~ seen ~ ', false)'
+        ).columns[0].values()[0] > 0 -%}
 -- clean rows the table has not seen
 fresh_versions as {{ cte_hint(materialized=true) }}(
+    -- new and reloaded files ({{ state.new | length }}); rows later than every kept row (they
+    -- were future_timestamp at the previous run)
     select {% for c in columns %}clean.{{ c }}{{ ', ' if not loop.last }}{% endfor %}
     from {{ validated }} as clean
-    {%- if watch_customers %}
-    left join kept_customers
-        on clean.customer_id = kept_customers.customer_id
-    {%- endif %}
     where clean.dq_reason is null
-        and (
-            -- new and reloaded files ({{ state.new | length }})
-            {{ new_loads }}
-            {%- if state.max_event_at is not none %}
-            -- later than every kept row: future_timestamp at the previous run
-            or clean.{{ time_column }} > cast('{{ state.max_event_at }}' as {{ ts_type }})
-            {%- else %}
-            or true
-            {%- endif %}
-            {%- if watch_customers %}
-            -- customers with no kept row: unknown_customer at the previous run
-            or (clean.customer_id is not null and kept_customers.customer_id is null)
-            {%- endif %}
-        )
+        and {{ seen }}
+    {%- if customer_rows %}
+
+    union all
+
+    -- rows of customers with no kept row (they were unknown_customer at the previous run)
+    select {% for c in columns %}clean.{{ c }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ validated }} as clean
+    where clean.dq_reason is null
+        and {{ new_customers }}
+        and not coalesce({{ seen }}, false)
+    {%- endif %}
 ),
 
 -- kept rows that may not win any more
@@ -222,55 +223,72 @@ candidates as {{ cte_hint(materialized=true) }}(
 {% endmacro %}
 
 
-{#- The table's state against the validated relation, with two small queries: the file loads
+{#- The table's state against the validated relation, in one scan of each: the file loads
     landed but not in the table (new), in the table but no longer landed (gone); the table's
     latest timestamp; whether the earliest future_timestamp row is at or before it (the cutoff
-    moved backward); whether a customer with kept rows has unknown_customer rows now. Literals
-    in the model's query let DuckDB filter the scans instead of joining every row. -#}
+    moved backward). With watch_customers, whether a kept row's customer_id is missing from the
+    customers the validated models check against (macro known_customer_ctes; the model names
+    ref('stg_crm__customers') in a depends_on comment). Literals in the model's query let DuckDB
+    filter the scans instead of joining every row. -#}
 {% macro _latest_version_state(validated, time_column, watch_customers) %}
-    {%- set state = {'new': [], 'gone': []} -%}
+    {%- set state = {'new': [], 'gone': [], 'max_event_at': none, 'first_future_at': none,
+                     'cutoff_moved_back': false, 'customers_left': false} -%}
     {%- if not execute -%}
-        {%- do state.update({'max_event_at': none, 'first_future_at': none,
-                             'cutoff_moved_back': false, 'customers_left': false}) -%}
         {{- return(state) -}}
     {%- endif -%}
-    {%- set loads_sql %}
+    {%- set text = dbt.type_string() -%}
+    {%- set state_sql %}
         with
-        landed as (select distinct _source_file, _loaded_at from {{ validated }}),
-        kept as (select distinct _source_file, _loaded_at from {{ this }})
-        select 'new', _source_file, cast(_loaded_at as {{ dbt.type_string() }}) from (select * from landed except select * from kept) as n
+        landed as (
+            select
+                _source_file,
+                _loaded_at,
+                min(case when dq_reason = 'future_timestamp' then {{ time_column }} end) as first_future_at
+            from {{ validated }}
+            group by _source_file, _loaded_at
+        ),
+        kept as (
+            select _source_file, _loaded_at, max({{ time_column }}) as max_at
+            from {{ this }}
+            group by _source_file, _loaded_at
+        ),
+        times as (
+            select
+                (select max(max_at) from kept) as max_at,
+                (select min(first_future_at) from landed) as first_future_at
+        )
+        select 'new', _source_file, cast(_loaded_at as {{ text }})
+        from (select _source_file, _loaded_at from landed except select _source_file, _loaded_at from kept) as n
         union all
-        select 'gone', _source_file, cast(_loaded_at as {{ dbt.type_string() }}) from (select * from kept except select * from landed) as g
+        select 'gone', _source_file, cast(_loaded_at as {{ text }})
+        from (select _source_file, _loaded_at from kept except select _source_file, _loaded_at from landed) as g
+        union all
+        select 'max_event_at', null, cast(max_at as {{ text }}) from times
+        union all
+        select 'first_future_at', null, cast(first_future_at as {{ text }}) from times
+        union all
+        select 'cutoff_moved_back', null, case when first_future_at <= max_at then 'true' end from times
         order by 1, 2, 3
     {%- endset %}
-    {%- for row in run_query(loads_sql).rows -%}
-        {%- do state[row[0]].append((row[1], row[2])) -%}
+    {%- for row in run_query(state_sql).rows -%}
+        {%- if row[0] in ('new', 'gone') -%}
+            {%- do state[row[0]].append((row[1], row[2])) -%}
+        {%- else -%}
+            {%- do state.update({row[0]: (row[2] == 'true') if row[0] == 'cutoff_moved_back' else row[2]}) -%}
+        {%- endif -%}
     {%- endfor -%}
-    {%- set times_sql %}
-        with
-        kept as (select max({{ time_column }}) as max_at from {{ this }}),
-        future as (
-            select min({{ time_column }}) as first_at from {{ validated }}
-            where dq_reason = 'future_timestamp'
-        )
-        select
-            cast(kept.max_at as {{ dbt.type_string() }}),
-            cast(future.first_at as {{ dbt.type_string() }}),
-            coalesce(future.first_at <= kept.max_at, false),
-            {% if watch_customers -%}
-            exists (
-                select 1 from {{ validated }} as v
-                where v.dq_reason = 'unknown_customer'
-                    and v.customer_id in (select customer_id from {{ this }})
-            )
-            {%- else -%}
-            false
-            {%- endif %}
-        from kept cross join future
-    {%- endset %}
-    {%- set row = run_query(times_sql).rows[0] -%}
-    {%- do state.update({'max_event_at': row[0], 'first_future_at': row[1],
-                         'cutoff_moved_back': row[2], 'customers_left': row[3]}) -%}
+    {%- if watch_customers -%}
+        {%- set left_sql %}
+            with
+            {{ known_customer_ctes() }}
+            select count(*)
+            from (select distinct customer_id from {{ this }} where customer_id is not null) as kept
+            cross join crm_presence
+            where crm_presence.has_customers
+                and kept.customer_id not in (select customer_id from known_customers)
+        {%- endset %}
+        {%- do state.update({'customers_left': run_query(left_sql).columns[0].values()[0] > 0}) -%}
+    {%- endif -%}
     {%- do log(this.identifier ~ ': ' ~ state.new | length ~ ' new or reloaded and '
         ~ state.gone | length ~ ' removed file load(s)', info=false) -%}
     {{- return(state) -}}

@@ -6,6 +6,7 @@
     'email_event_id', 'customer_id', 'campaign_id', 'email', 'event_type', 'event_at',
     '_source_file', '_source_row', '_loaded_at'
 ] -%}
+-- depends_on: {{ ref('stg_crm__customers') }}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',

@@ -18,6 +18,7 @@
     'order_id', 'customer_id', 'currency', 'order_status', 'channel', 'order_total',
     'discount_amount', 'ordered_at', '_source_file', '_source_row', '_loaded_at'
 ] -%}
+-- depends_on: {{ ref('stg_crm__customers') }}
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='delete+insert',

@@ -21,7 +21,7 @@
 {{ config(
     materialized=incremental_materialization(),
     incremental_strategy='append',
-    on_schema_change='append_new_columns',
+    on_schema_change='fail',
     pre_hook="{{ segment_transitions_reset(ref('segment_membership_snapshot')) }}",
     tags=['realtime', 'segments'],
 ) }}
