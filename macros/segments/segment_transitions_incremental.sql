@@ -70,22 +70,21 @@
 {% endmacro %}
 
 
-{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above)
-    or the table lacks the as_of_date column. -#}
+{#- Pre-hook: empties segment_transitions when an incremental run cannot trust it (see above).
+    One statement, on the model's own table. A table without the as_of_date column is replaced
+    by an empty one with it (DuckDB cannot commit a delete and an `alter table` of the same
+    table in one transaction). -#}
 {% macro segment_transitions_reset(snapshot_relation) %}
     {%- set state = segment_transitions_state(snapshot_relation) -%}
     {%- if not state.incremental or state.trusted -%}
         {{- return('') -}}
     {%- endif -%}
-    {#- a table built before transitions carried their as-of date gains the column here (in the
-        model's transaction, with the delete) and is refilled, so no row lacks it -#}
-    {%- if not state.has_as_of_date -%}
-        {{ log('segment_transitions: the table has no as_of_date column; adding it and rebuilding the table '
-            ~ 'from the whole snapshot', info=true) }}
-        alter table {{ this }} add column as_of_date date;
-    {%- else -%}
-        {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot or '
-            ~ 'partial table); rebuilding it from the whole snapshot', info=true) }}
-    {%- endif %}
+    {{ log('segment_transitions: the table does not match segment_membership_snapshot (rebuilt snapshot, '
+        ~ 'partial table or no as_of_date column); rebuilding it from the whole snapshot', info=true) }}
+    {%- if state.has_as_of_date %}
     delete from {{ this }}
+    {%- else %}
+    create or replace table {{ this }} as
+    select *, cast(null as date) as as_of_date from {{ this }} where 1 = 0
+    {%- endif %}
 {% endmacro %}

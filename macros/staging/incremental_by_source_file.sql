@@ -17,9 +17,10 @@
     adapter whose EL tool fills `_source_file` and `_loaded_at`, and costs one scan of those two
     columns of raw and of staging.
 
-    Usage in a staging model (dbt_project.yml sets `staging:` to materialized incremental,
-    strategy delete+insert, unique_key _source_file, on_schema_change append_new_columns):
-        {{ config(pre_hook="{{ delete_unlanded_source_files(source('web', 'events')) }}") }}
+    Usage in a staging model (dbt_project.yml sets `staging:` to strategy delete+insert,
+    unique_key _source_file, on_schema_change append_new_columns):
+        {{ config(materialized=incremental_materialization(),
+                  pre_hook="{{ delete_unlanded_source_files(source('web', 'events')) }}") }}
         source as (
             select * from {{ source('web', 'events') }}
             where {{ source_files_to_stage(source('web', 'events')) }}

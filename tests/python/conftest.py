@@ -101,8 +101,9 @@ def run_dbt_ok(
 
 def table_differences(incremental: Path, fresh: Path, table: str) -> tuple[int, int, int, int]:
     """Compare `table` in two warehouses: rows only in `incremental`, rows only in `fresh`
-    (`except all` both ways) and both row counts. Load times (`_loaded_at`) differ by
-    construction and are left out; columns are taken by name in `fresh`'s order, so a table
+    (`except all` both ways) and both row counts. Load and write times (`_loaded_at`,
+    `_written_at`) differ by construction and are left out; columns are taken by name in
+    `fresh`'s order, so a table
     that gained columns by `on_schema_change` compares by name, not position."""
     con = duckdb.connect()
     try:
@@ -112,7 +113,8 @@ def table_differences(incremental: Path, fresh: Path, table: str) -> tuple[int, 
             r[0]
             for r in con.execute(
                 "select column_name from information_schema.columns "
-                f"where table_catalog = 'ful' and table_name = '{table}' and column_name <> '_loaded_at' "
+                f"where table_catalog = 'ful' and table_name = '{table}' "
+                "and column_name not in ('_loaded_at', '_written_at') "
                 "order by ordinal_position"
             ).fetchall()
         ]

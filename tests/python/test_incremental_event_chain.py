@@ -258,12 +258,6 @@ def _facts(run: DbtRun, keys: dict[str, str]) -> dict:
             f"where event_at >= {_CUTOFF}"
         ),
         "tables": run.query("select table_name from information_schema.tables"),
-        "pending_dates": {
-            log: one(f"select count(*) from {log}__changed_dates")
-            for log in (
-                "int_web_events_deduplicated", "int_web_sessions_daily", "int_email_events_deduplicated",
-            )
-        },
         "reconciliation": run.query("select source, unaccounted_rows, clean_rows from dq_reconciliation"),
     }
     if "backfill_event" in keys:
@@ -427,22 +421,21 @@ def test_cutoff_and_customer_back(chain):
 
 
 CANDIDATES = re.compile(
-    r"(int_\w+_deduplicated): candidates (?:(from the whole history)|from the kept rows and the new "
-    r"versions \((\d+) keys of customers new to the table\))"
+    r"(int_\w+_deduplicated): candidates (?:(from the whole history)|from the kept rows and the new versions)"
 )
 
 
-def _candidate_paths(chain: Chain, step: str) -> dict[str, str | int]:
-    """Per deduplicated model: 'history', or the number of keys of customers new to the table
-    whose rows were read (the kept rows + new versions path)."""
+def _candidate_paths(chain: Chain, step: str) -> dict[str, str]:
+    """Per deduplicated model: 'history' (every clean version of the keys whose kept row may
+    lose is ranked) or 'kept' (the kept rows stand for the versions seen before)."""
     return {
-        model: "history" if history else int(customers)
-        for model, history, customers in CANDIDATES.findall(chain.steps[step].output)
+        model: "history" if history else "kept"
+        for model, history in CANDIDATES.findall(chain.steps[step].output)
     }
 
 
 def test_candidates_skip_the_history_unless_a_kept_row_may_lose(chain):
-    """The pre-hook reads the whole history only when a kept row may not win any more;
+    """The model reads the whole history of a key only when its kept row may not win any more;
     every step above still equals a full refresh, on both paths."""
     paths = {step: _candidate_paths(chain, step) for step in ("step1", "step2", "step3", "step4")}
     models = {"int_web_events_deduplicated", "int_email_events_deduplicated", "int_orders_deduplicated"}
@@ -450,19 +443,17 @@ def test_candidates_skip_the_history_unless_a_kept_row_may_lose(chain):
     # step 1: web and order batch files were removed and edited: their kept rows may lose
     assert paths["step1"]["int_web_events_deduplicated"] == "history", paths
     assert paths["step1"]["int_orders_deduplicated"] == "history", paths
-    assert paths["step1"]["int_email_events_deduplicated"] == 0, paths  # only a new batch
+    assert paths["step1"]["int_email_events_deduplicated"] == "kept", paths  # only a new batch
     # step 2: one appended day, the cutoff moves forward: nothing kept can lose
-    assert paths["step2"] == dict.fromkeys(models, 0), paths
+    assert paths["step2"] == dict.fromkeys(models, "kept"), paths
     # step 3: the cutoff moves backward and a customer leaves: kept rows lose
     assert paths["step3"] == dict.fromkeys(models, "history"), paths
-    # step 4: the customer is back: their rows are read by key, not the whole history
-    assert paths["step4"]["int_email_events_deduplicated"] > 0, paths
-    assert paths["step4"]["int_web_events_deduplicated"] == 0, paths
+    # step 4: the customer is back: their rows are fresh versions, no kept row loses
+    assert paths["step4"] == dict.fromkeys(models, "kept"), paths
 
 
-def test_scratch_tables_are_dropped_and_the_date_log_absorbed(chain):
+def test_no_scratch_tables(chain):
+    """The incremental models keep no state outside their own tables."""
     tables = {r[0] for r in chain.facts["step4"]["tables"]}
-    scratch = ("__changed_keys", "__candidates", "__changed_pairs")
+    scratch = ("__changed_keys", "__candidates", "__changed_pairs", "__kept_versions", "__changed_dates")
     assert not [t for t in tables if t.endswith(scratch)], tables
-    # every date log was absorbed by its reader (sessions, web pairs, email pairs)
-    assert chain.facts["step4"]["pending_dates"] == dict.fromkeys(chain.facts["step4"]["pending_dates"], 0)

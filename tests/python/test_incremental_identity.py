@@ -1,27 +1,26 @@
-"""Incremental identity stitching (macros/identity/identity_stitching_incremental.sql).
+"""Incremental identity stitching (models/intermediate/identity/int_identities_stitched.sql).
 
 `int_identities_stitched` recomputes, after its first build, only the connected components that
 a new or dropped link touches. One generated dataset (1,200 customers, with injected mess) is
 built with a whole `dbt build` (which the realtime selection needs); then, step by step, the raw
 folder or the vars change and the model's parents run incrementally. After every step
 `int_identities_stitched` and `int_identity_edges` must hold exactly the rows a `--full-refresh`
-build of the same raw folder and vars gives (`except all` both ways), and the snapshot of links
-the next run compares with must hold exactly the current int_identity_edges.
+build of the same raw folder and vars gives (`except all` both ways), and the current links of
+int_identity_edge_history (the state the next run compares with) must be exactly
+int_identity_edges.
 
   step 1 (realtime selector): one appended day (new devices, logins, new customers' links).
   step 2: a web batch links a device of one customer to another customer (two persons merge),
       and an email batch links one customer's email to four more customers, so that email
       becomes shared and links nobody (a person splits).
   step 3: the as-of date moves back 20 days (links of later records drop out).
-  step 4: var identity_max_iterations changes: the snapshot no longer applies, every
-      component is recomputed.
+  step 4: var identity_max_iterations changes: every component is recomputed.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,6 @@ WEB_HEADER = [
     "platform", "page_url", "product_id", "category",
 ]
 EMAIL_HEADER = ["email_event_id", "customer_id", "email", "campaign_id", "event_type", "event_at"]
-AFFECTED = re.compile(r"int_identities_stitched: (\d+) of (\d+) identifiers in touched components")
 
 
 @dataclass
@@ -69,10 +67,14 @@ def _step(name: str, args: list[str], raw: Path, db: Path, work: Path) -> DbtRun
     return run_dbt_ok(name, args, raw, db, work / "incremental")
 
 
-def _affected(run: DbtRun) -> tuple[int, int] | None:
-    """(affected identifiers, identifiers in the table) logged by a partial run, else None."""
-    found = AFFECTED.findall(run.output)
-    return (int(found[-1][0]), int(found[-1][1])) if found else None
+def _affected(run: DbtRun) -> tuple[int, int]:
+    """(identifiers the run wrote, identifiers in the table): a run stamps the rows it writes."""
+    return tuple(
+        run.query(
+            "select count(case when _written_at = (select max(_written_at) from int_identities_stitched) "
+            "then 1 end), count(*) from int_identities_stitched"
+        )[0]
+    )
 
 
 def _person(run: DbtRun, identifier_type: str, identifier: str) -> str | None:
@@ -100,18 +102,12 @@ def identity(tmp_path_factory) -> Identity:
         fresh = _fresh(work, raw, step, extra)
         diffs[step] = {t: table_differences(db, fresh, t) for t in TABLES}
         facts[step]["affected"] = _affected(steps[step])
-        facts[step]["scratch"] = steps[step].query(
-            "select count(*) from information_schema.tables where table_name in "
-            "('int_identities_stitched__affected', 'int_identities_stitched__changed_links')"
-        )[0][0]
-        # the snapshot the next run compares with (a partial run applies the changed links to
-        # it) holds exactly the current links
+        # the links the next run compares with are exactly the current ones
         links = "identifier_type_a, identifier_a, identifier_type_b, identifier_b"
-        facts[step]["snapshot_vs_edges"] = steps[step].query(
-            f"select (select count(*) from (select {links} from int_identities_stitched__edges "
-            f"except all select {links} from int_identity_edges)), "
-            f"(select count(*) from (select {links} from int_identity_edges "
-            f"except all select {links} from int_identities_stitched__edges))"
+        current = f"select {links} from int_identity_edge_history where removed_at is null"
+        facts[step]["history_vs_edges"] = steps[step].query(
+            f"select (select count(*) from ({current} except all select {links} from int_identity_edges)), "
+            f"(select count(*) from (select {links} from int_identity_edges except all {current}))"
         )[0]
 
     steps["first"] = _step("first build", ["build", *NO_TESTS], raw, db, work)
@@ -190,8 +186,7 @@ def _assert_same(identity: Identity, step: str) -> None:
             f"the full refresh ({n_inc} vs {n_full} rows)"
         )
         assert n_inc == n_full > 0
-    assert identity.facts[step]["scratch"] == 0
-    assert tuple(identity.facts[step]["snapshot_vs_edges"]) == (0, 0)
+    assert tuple(identity.facts[step]["history_vs_edges"]) == (0, 0)
 
 
 def test_appended_day_through_the_realtime_selector(identity):
@@ -208,15 +203,18 @@ def test_merge_and_split_by_a_shared_email(identity):
     assert facts["c_dev"] == facts["c_other"]  # one device, two customers: one person now
     assert before["mail"] == before["c_mail"]
     assert facts["mail"] != facts["c_mail"]  # the email became shared: it links nobody
-    assert identity.facts["step2"]["affected"] is not None
+    affected, total = identity.facts["step2"]["affected"]
+    assert 0 < affected < total / 2
 
 
 def test_as_of_date_moving_back(identity):
     _assert_same(identity, "step3")
-    assert identity.facts["step3"]["affected"] is not None
+    affected, total = identity.facts["step3"]["affected"]
+    assert 0 < affected < total
 
 
 def test_other_number_of_rounds_recomputes_everything(identity):
     _assert_same(identity, "step4")
-    assert identity.facts["step4"]["affected"] is None
+    affected, total = identity.facts["step4"]["affected"]
+    assert affected == total
     assert "every component is recomputed" in identity.steps["step4"].output

@@ -35,8 +35,7 @@ consent_events as (
 ),
 
 {# The web and email pairs (tens of millions of session-days and events at
-    1M customers) are aggregated by incremental models of their own, which recompute only the
-    pairs of changed dates (macros/identity/first_seen_pairs.sql); read as they are. The web
+    1M customers) are aggregated once by tables of their own; read as they are. The web
     pair's first day is compared with the as-of bound, the end of a day, so event_date < it is
     event_at < it. -#}
 web_events_pairs as (

@@ -11,32 +11,28 @@
     (identifier_type = 'customer_id') themselves, so this model does not wait for identity
     stitching and runs beside it in the realtime selection.
     Incremental by changed key like int_email_events_deduplicated
-    (macros/standardize/latest_version.sql): the moving reasons of int_orders_validated are
-    future_timestamp (on ordered_at) and unknown_customer, and keys of customers added to the
-    CRM are re-ranked. on_schema_change sync_all_columns: a table built with a person_id column
-    loses that column and gains `_loaded_at` on its first incremental run, which
-    re-ranks every key (latest_version_prepare finds no `_loaded_at`).
+    (macros/standardize/latest_version.sql): the time column of the future_timestamp check is
+    ordered_at, and keys of customers removed from or added to the CRM are ranked again.
 -#}
+{%- set columns = [
+    'order_id', 'customer_id', 'currency', 'order_status', 'channel', 'order_total',
+    'discount_amount', 'ordered_at', '_source_file', '_source_row', '_loaded_at'
+] -%}
+-- depends_on: {{ ref('stg_crm__customers') }}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
+    materialized=incremental_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='order_id',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ latest_version_prepare(ref('int_orders_validated'), 'order_id',
-        moving_reasons=['future_timestamp', 'unknown_customer'], check_customers=true,
-        time_column='ordered_at') }}",
-    post_hook="{{ latest_version_finish('order_id') }}",
+    post_hook="{{ delete_removed_versions() }}",
 ) }}
 
 with
 
-orders as (
-    {{ latest_version_source(ref('int_orders_validated')) }}
-),
+{{ latest_version_candidates(ref('int_orders_validated'), 'order_id', columns,
+    time_column='ordered_at', watch_customers=true) }},
 
-{{ latest_version_ctes('orders', 'order_id', [
-    'order_id', 'customer_id', 'currency', 'order_status', 'channel', 'order_total',
-    'discount_amount', 'ordered_at', '_source_file', '_source_row', '_loaded_at'
-]) }},
+{{ latest_version_ctes('candidates', 'order_id', columns) }},
 
 final as (
     select
@@ -50,8 +46,10 @@ final as (
         ordered_at,
         _source_file,
         _source_row,
-        _loaded_at
+        _loaded_at,
+        {{ written_at() }} as _written_at
     from latest_versions
+    {{ removed_versions('order_id', columns) }}
 )
 
 select * from final

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key=['model_name', 'model_version'],
         incremental_strategy='delete+insert',
     )

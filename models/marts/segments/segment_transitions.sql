@@ -19,7 +19,7 @@
     table), the pre-hook empties it and the run appends every transition: a full rebuild.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ segment_transitions_reset(ref('segment_membership_snapshot')) }}",

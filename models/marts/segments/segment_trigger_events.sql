@@ -15,7 +15,7 @@
     arrive late, or changes to as_of_date, need --full-refresh.
 -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     unique_key='trigger_event_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',

@@ -2,7 +2,7 @@
     per-row function of the raw row, so only new or reloaded files are typed. The country is
     reduced to its lookup key here; the seed country_codes is joined in int_customers_validated,
     so a changed seed applies to every row without restaging. -#}
-{{ config(pre_hook="{{ delete_unlanded_source_files(source('crm', 'customers')) }}") }}
+{{ config(materialized=incremental_materialization(), pre_hook="{{ delete_unlanded_source_files(source('crm', 'customers')) }}") }}
 
 with
 

@@ -1,7 +1,7 @@
 {#- incremental by landed file (macros/staging/incremental_by_source_file.sql): only new or
     reloaded raw files are typed; staged rows of files gone from raw are deleted first. Whole
     files are typed together, so the per-file decimal convention sees every row of a file. -#}
-{{ config(pre_hook="{{ delete_unlanded_source_files(source('shop', 'order_items')) }}") }}
+{{ config(materialized=incremental_materialization(), pre_hook="{{ delete_unlanded_source_files(source('shop', 'order_items')) }}") }}
 
 with
 

@@ -1,6 +1,6 @@
 {#- incremental by landed file (macros/staging/incremental_by_source_file.sql):
     only new or reloaded raw files are typed -#}
-{{ config(pre_hook="{{ delete_unlanded_source_files(source('survey', 'responses')) }}") }}
+{{ config(materialized=incremental_materialization(), pre_hook="{{ delete_unlanded_source_files(source('survey', 'responses')) }}") }}
 
 with
 
