@@ -128,7 +128,7 @@ nodes as (
     from {{ edges_b }}
 ),
 
-{#- both directions plus a self-loop per node, so one join per round keeps a node's own label -#}
+{# both directions plus a self-loop per node, so one join per round keeps a node's own label -#}
 directed as (
     select node_a as node_from, node_b as node_to from keyed_edges
     union

@@ -12,7 +12,7 @@ source as (
 {# source_dated: the rows with _date_order, their file's day/month order of slashed dates #}
 {{ file_date_order_ctes('source', ['submitted_at']) }},
 
-{#- the scores read through the amount parser (macros/standardize/parse_amount.sql) in steps,
+{# the scores read through the amount parser (macros/standardize/parse_amount.sql) in steps,
     each computed once per row: blanks and marks squeezed out, the number text, its value -#}
 squeezed as (
     select
