@@ -170,7 +170,8 @@ def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
             return pd.Timestamp(v).isoformat()
         return v
 
-    out = frame.drop(columns=[c for c in frame.columns if c == "_loaded_at"])
+    # the moments of a load and of a build differ between any two builds
+    out = frame.drop(columns=[c for c in frame.columns if c in ("_loaded_at", "_written_at")])
     out = out.astype(object).map(value)
     out = out[sorted(out.columns)]
     return out.sort_values(list(out.columns), key=lambda s: s.astype(str)).reset_index(drop=True)

@@ -72,7 +72,7 @@ def normalized(frame: pd.DataFrame, drop: set[str] = frozenset()) -> pd.DataFram
             return pd.Timestamp(v).isoformat()
         return v
 
-    out = frame.drop(columns=[c for c in frame.columns if c in drop or c == "_loaded_at"])
+    out = frame.drop(columns=[c for c in frame.columns if c in drop or c in ("_loaded_at", "_written_at")])
     out = out.astype(object).map(value)
     out = out[sorted(out.columns)]
     return out.sort_values(list(out.columns), key=lambda s: s.astype(str)).reset_index(drop=True)
