@@ -3,13 +3,13 @@
     .venv/bin/python benchmarks/compare_revisions.py --before main~3 --sizes 100000 --repeats 3
     .venv/bin/python benchmarks/compare_revisions.py --before v1 --after v2 --sizes 1000000 --repeats 1
 
-Each side is a git revision checked out as a detached worktree under --work-dir (`--after .`,
-the default, is this working tree as it is). For every size the raw data is generated once by
-this checkout's generator and shared by both sides. Every repeat runs each side's own
-`benchmarks/run_benchmarks.py` for one repeat (steps `full` and `incremental` by default), the
-two sides alternating which goes first, so slow drift of the machine's load hits both alike.
-Each side runs with `PYTHONPATH` set to its checkout, so its dbt Python models import its own
-`audience` package.
+Each side is a git revision checked out as a detached worktree under --work-dir and removed
+at the end, or a project folder used as it is (`--after .`, the default, is this working
+tree). For every size the raw data is generated once by this checkout's generator and shared
+by both sides. Every repeat runs each side's own `benchmarks/run_benchmarks.py` for one repeat
+(steps `full` and `incremental` by default), the two sides alternating which goes first, so
+slow drift of the machine's load hits both alike. Each side runs with `PYTHONPATH` set to its
+checkout, so its dbt Python models import its own `audience` package.
 
 Prints one table: per size and step, the median wall seconds of each side, after / before, and
 the highest 1-minute load average seen during that side's steps. Timings on a shared machine are
@@ -21,31 +21,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
+from compare_builds import checkout  # same folder: the one way to check out a revision
 from run_benchmarks import ensure_dataset  # same folder: the one definition of the dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def checkout(rev: str, work: Path) -> Path:
-    """The project at `rev`: this working tree for '.', else a detached git worktree."""
-    if rev == ".":
-        return ROOT
-    sha = subprocess.run(
-        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    path = work / f"checkout_{sha[:12]}"
-    if not (path / "dbt_project.yml").exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(path), sha], cwd=ROOT, check=True)
-    return path
 
 
 def run_side(project: Path, size: int, args: argparse.Namespace, results: Path) -> int:
@@ -137,15 +122,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    sides = {"before": checkout(args.before, args.work_dir), "after": checkout(args.after, args.work_dir)}
+    for name in ("before", "after"):  # this run's results only
+        shutil.rmtree(args.work_dir / "results" / name, ignore_errors=True)
+    revs = {"before": args.before, "after": args.after}
+    checkouts = {
+        name: checkout(str(ROOT) if rev == "." else rev, args.work_dir, name) for name, rev in revs.items()
+    }
+    sides = {name: folder for name, (folder, _) in checkouts.items()}
     failed = 0
-    for size in args.sizes:
-        ensure_dataset(size, args.format, args.work_dir / "data", args.seed)
-        for repeat in range(1, args.repeats + 1):
-            order = list(sides) if repeat % 2 else list(reversed(sides))
-            for name in order:
-                print(f"[{size:>9,}] repeat {repeat}: {name} ({sides[name]})", flush=True)
-                failed += run_side(sides[name], size, args, args.work_dir / "results" / name) != 0
+    try:
+        for size in args.sizes:
+            ensure_dataset(size, args.format, args.work_dir / "data", args.seed)
+            for repeat in range(1, args.repeats + 1):
+                order = list(sides) if repeat % 2 else list(reversed(sides))
+                for name in order:
+                    print(f"[{size:>9,}] repeat {repeat}: {name} ({sides[name]})", flush=True)
+                    failed += run_side(sides[name], size, args, args.work_dir / "results" / name) != 0
+    finally:
+        for folder, created in checkouts.values():
+            if created:
+                subprocess.run(
+                    ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False
+                )
     text = table(sides, args)
     print("\n" + text)
     (args.work_dir / "comparison.md").write_text(text + "\n")
