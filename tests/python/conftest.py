@@ -6,14 +6,17 @@ temporary DuckDB file, so the dbt data tests and unit tests run as part of pytes
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -99,6 +102,32 @@ def run_dbt_ok(
     return run
 
 
+#: the moments of a load and of a build: they differ between any two builds of the same data
+BUILD_MOMENTS = ("_loaded_at", "_written_at")
+
+
+def comparable_frame(frame: pd.DataFrame, drop: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """A table read from any engine, in a form two engines' copies compare equal in: nulls as
+    None, numbers as floats rounded to 9 significant digits, timestamps as ISO text, columns
+    sorted, rows in a fixed order; `drop` and the BUILD_MOMENTS columns left out."""
+
+    def value(v):
+        if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, Decimal | int | float):
+            return float(f"{float(v):.9g}")
+        if hasattr(v, "isoformat") and not isinstance(v, str):
+            return pd.Timestamp(v).isoformat()
+        return v
+
+    out = frame.drop(columns=[c for c in frame.columns if c in drop or c in BUILD_MOMENTS])
+    out = out.astype(object).map(value)
+    out = out[sorted(out.columns)]
+    return out.sort_values(list(out.columns), key=lambda s: s.astype(str)).reset_index(drop=True)
+
+
 def table_differences(incremental: Path, fresh: Path, table: str) -> tuple[int, int, int, int]:
     """Compare `table` in two warehouses: rows only in `incremental`, rows only in `fresh`
     (`except all` both ways) and both row counts. Load and write times (`_loaded_at`,
@@ -114,7 +143,7 @@ def table_differences(incremental: Path, fresh: Path, table: str) -> tuple[int, 
             for r in con.execute(
                 "select column_name from information_schema.columns "
                 f"where table_catalog = 'ful' and table_name = '{table}' "
-                "and column_name not in ('_loaded_at', '_written_at') "
+                f"and column_name not in {BUILD_MOMENTS!r} "
                 "order by ordinal_position"
             ).fetchall()
         ]

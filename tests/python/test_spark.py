@@ -13,18 +13,16 @@ Needs the `spark` extra and a Java runtime, which `make test-spark` installs; in
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.python.conftest import DBT, PROJECT_DIR, generate, run_dbt_ok
+from tests.python.conftest import DBT, PROJECT_DIR, comparable_frame, generate, run_dbt_ok
 
 pytestmark = [
     pytest.mark.spark,
@@ -158,30 +156,11 @@ def test_spark_core_builds_and_passes_its_tests(spark_build):
     assert len(by_type.get("unit_test", [])) == len(_selected("unit_test")) > 0
 
 
-def _normalized(frame: pd.DataFrame) -> pd.DataFrame:
-    """Values comparable across engines: nulls (None, NaN, pandas' NA, NaT) as None, numbers as
-    float, timestamps as pandas Timestamps without unit, rows in a fixed order."""
-    def value(v):
-        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-            return None
-        if isinstance(v, Decimal | int) and not isinstance(v, bool):
-            return float(v)
-        if hasattr(v, "isoformat") and not isinstance(v, str):
-            return pd.Timestamp(v).isoformat()
-        return v
-
-    # the moments of a load and of a build differ between any two builds
-    out = frame.drop(columns=[c for c in frame.columns if c in ("_loaded_at", "_written_at")])
-    out = out.astype(object).map(value)
-    out = out[sorted(out.columns)]
-    return out.sort_values(list(out.columns), key=lambda s: s.astype(str)).reset_index(drop=True)
-
-
 @pytest.mark.parametrize("table", COMPARED)
 def test_spark_tables_equal_duckdb_row_for_row(table, spark_build, duckdb_build, spark_session):
     assert spark_build["proc"].returncode == 0
-    on_duckdb = _normalized(duckdb_build.df(f"select * from main.{table}"))
-    on_spark = _normalized(spark_session.table(f"audience.{table}").toPandas())
+    on_duckdb = comparable_frame(duckdb_build.df(f"select * from main.{table}"))
+    on_spark = comparable_frame(spark_session.table(f"audience.{table}").toPandas())
     assert len(on_duckdb) > 0
     assert list(on_spark.columns) == list(on_duckdb.columns)
     pd.testing.assert_frame_equal(on_spark, on_duckdb, check_dtype=False)

@@ -20,19 +20,17 @@ Skipped in the plain `make test` (AUDIENCE_TEST_SPARK unset).
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from tests.python.conftest import DBT, PROJECT_DIR, generate, run_dbt_ok
+from tests.python.conftest import DBT, PROJECT_DIR, comparable_frame, generate, run_dbt_ok
 from tests.python.spark_python_models import build_on_spark, python_rounds
 
 pytestmark = [
@@ -56,26 +54,6 @@ def without_timings(frame: pd.DataFrame) -> pd.DataFrame:
         for t in frame.loc[rows, "text_value"]
     ]
     return frame
-
-
-def normalized(frame: pd.DataFrame, drop: set[str] = frozenset()) -> pd.DataFrame:
-    """Values comparable across engines: nulls as None, numbers as floats rounded to 9
-    significant digits, timestamps as ISO text, columns sorted, rows in a fixed order."""
-    def value(v):
-        if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-            return None
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, Decimal | int | float):
-            return float(f"{float(v):.9g}")
-        if hasattr(v, "isoformat"):
-            return pd.Timestamp(v).isoformat()
-        return v
-
-    out = frame.drop(columns=[c for c in frame.columns if c in drop or c in ("_loaded_at", "_written_at")])
-    out = out.astype(object).map(value)
-    out = out[sorted(out.columns)]
-    return out.sort_values(list(out.columns), key=lambda s: s.astype(str)).reset_index(drop=True)
 
 
 def spark_env(spark_dir: Path, raw: Path, exports: Path) -> dict[str, str]:
@@ -176,8 +154,8 @@ def test_python_model_on_spark_equals_duckdb(model, python_models_on_spark, duck
     on_spark = python_models_on_spark[model]
     assert len(on_duckdb) > 0
     assert sorted(on_spark.columns) == sorted(on_duckdb.columns)
-    pd.testing.assert_frame_equal(normalized(without_timings(on_spark)),
-                                  normalized(without_timings(on_duckdb)), check_dtype=False)
+    pd.testing.assert_frame_equal(comparable_frame(without_timings(on_spark)),
+                                  comparable_frame(without_timings(on_duckdb)), check_dtype=False)
 
 
 # The whole project on Spark takes far longer than the parts above (every data test of every
@@ -234,7 +212,9 @@ def test_marts_equal_across_engines(table, spark_full_build, duckdb_build):
     on_duckdb = run.df(f"select * from main.{table}")
     assert len(on_duckdb) > 0
     assert sorted(tables[table].columns) == sorted(on_duckdb.columns)
-    pd.testing.assert_frame_equal(normalized(tables[table]), normalized(on_duckdb), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        comparable_frame(tables[table]), comparable_frame(on_duckdb), check_dtype=False
+    )
 
 
 @whole_project
@@ -344,13 +324,13 @@ def test_snapshot_on_spark_holds_the_duckdb_spells(downstream_on_spark, duckdb_b
     on_duckdb = run.df("select * from main.segment_membership_snapshot")
     snapshot = tables["segment_membership_snapshot"]
     assert len(on_duckdb) > 0 and snapshot["dbt_valid_to"].isna().all()
-    pd.testing.assert_frame_equal(normalized(snapshot, clock), normalized(on_duckdb, clock),
+    pd.testing.assert_frame_equal(comparable_frame(snapshot, clock), comparable_frame(on_duckdb, clock),
                                   check_dtype=False)
     transitions = ["person_id", "segment_type", "segment_name", "transition", "is_initial_load", "reason",
                    "as_of_date"]
-    pd.testing.assert_frame_equal(normalized(tables["segment_transitions"][transitions]),
-                                  normalized(run.df("select * from main.segment_transitions")[transitions]),
-                                  check_dtype=False)
+    on_duckdb_transitions = run.df("select * from main.segment_transitions")[transitions]
+    pd.testing.assert_frame_equal(comparable_frame(tables["segment_transitions"][transitions]),
+                                  comparable_frame(on_duckdb_transitions), check_dtype=False)
 
 
 @pytest.mark.parametrize("table", DOWNSTREAM_COMPARED)
@@ -363,4 +343,6 @@ def test_segments_from_the_same_inputs_equal_across_engines(table, downstream_on
     on_duckdb = run.df(f"select * from main.{table}")
     assert len(on_duckdb) > 0
     assert sorted(tables[table].columns) == sorted(on_duckdb.columns)
-    pd.testing.assert_frame_equal(normalized(tables[table]), normalized(on_duckdb), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        comparable_frame(tables[table]), comparable_frame(on_duckdb), check_dtype=False
+    )
