@@ -49,12 +49,28 @@ def to_pandas(frame: Any) -> pd.DataFrame:
     if kind == "duckdb":
         return frame.df()
     if kind == "pyspark":
-        return frame.toPandas()
+        return _spark_decimals_as_doubles(frame).toPandas()
     if kind == "snowflake":  # snowflake.snowpark.DataFrame
         return frame.to_pandas()
     raise TypeError(
         f"to_pandas: a {type(frame).__module__}.{type(frame).__name__} is not a frame of DuckDB, "
         "PySpark or Snowpark"
+    )
+
+
+def _spark_decimals_as_doubles(frame: Any) -> Any:
+    """`frame` with its DECIMAL columns cast to DOUBLE. DuckDB's `.df()` turns a DECIMAL into
+    float64, Spark's `toPandas()` into Python `Decimal` objects (an object column numpy cannot
+    compute with); casting first gives the statistics the same float64 columns on both."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DecimalType
+
+    decimals = {f.name for f in frame.schema.fields if isinstance(f.dataType, DecimalType)}
+    if not decimals:
+        return frame
+    return frame.select(
+        [F.col(f"`{name}`").cast("double").alias(name) if name in decimals else F.col(f"`{name}`")
+         for name in frame.columns]
     )
 
 

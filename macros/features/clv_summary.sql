@@ -13,12 +13,12 @@
     select
         person_id,
         count(*) - 1 as frequency,
-        {{ dbt.datediff('min(purchase_date)', 'max(purchase_date)', 'day') }} / 7.0 as recency_weeks,
-        {{ dbt.datediff('min(purchase_date)', cutoff_date_expr, 'day') }} / 7.0 as t_weeks,
+        {{ divide(dbt.datediff('min(purchase_date)', 'max(purchase_date)', 'day'), 7) }} as recency_weeks,
+        {{ divide(dbt.datediff('min(purchase_date)', cutoff_date_expr, 'day'), 7) }} as t_weeks,
         case
             when count(*) > 1
-                then (sum(purchase_value) - sum(case when is_first then purchase_value else 0 end))
-                    / (count(*) - 1)
+                then {{ divide('sum(purchase_value) - sum(case when is_first then purchase_value else 0 end)',
+                    'count(*) - 1') }}
         end as monetary_value
     from (
         select

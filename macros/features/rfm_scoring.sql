@@ -39,9 +39,9 @@ ranked as (
 scored as (
     select
         person_id,
-        cast(1 + floor(5.0 * (r_rank - 1) / n_buyers) as {{ dbt.type_int() }}) as r_score,
-        cast(1 + floor(5.0 * (f_rank - 1) / n_buyers) as {{ dbt.type_int() }}) as f_score,
-        cast(1 + floor(5.0 * (m_rank - 1) / n_buyers) as {{ dbt.type_int() }}) as m_score
+        cast(1 + floor({{ divide('5 * (r_rank - 1)', 'n_buyers') }}) as {{ dbt.type_int() }}) as r_score,
+        cast(1 + floor({{ divide('5 * (f_rank - 1)', 'n_buyers') }}) as {{ dbt.type_int() }}) as f_score,
+        cast(1 + floor({{ divide('5 * (m_rank - 1)', 'n_buyers') }}) as {{ dbt.type_int() }}) as m_score
     from ranked
 ),
 

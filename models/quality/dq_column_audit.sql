@@ -97,7 +97,7 @@ final as (
         is_business_key,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count,
         cast(null_count as {{ dbt.type_bigint() }}) as null_count,
-        case when row_count > 0 then null_count * 1.0 / row_count end as null_rate,
+        case when row_count > 0 then {{ divide('null_count', 'row_count') }} end as null_rate,
         cast(distinct_count as {{ dbt.type_bigint() }}) as distinct_count,
         cast(duplicate_key_count as {{ dbt.type_bigint() }}) as duplicate_key_count,
         cast(out_of_range_count as {{ dbt.type_bigint() }}) as out_of_range_count,

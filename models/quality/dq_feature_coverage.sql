@@ -87,10 +87,10 @@ final as (
         cast(source_rows as {{ dbt.type_bigint() }}) as source_rows,
         source_has_rows,
         cast(n_rows as {{ dbt.type_bigint() }}) as people,
-        case when n_rows > 0 then 1.0 * non_null_rows / n_rows end as non_null_share,
+        case when n_rows > 0 then {{ divide('non_null_rows', 'n_rows') }} end as non_null_share,
         cast(distinct_values as {{ dbt.type_bigint() }}) as distinct_values,
         cast(top_value as {{ text_type }}) as top_value,
-        case when non_null_rows > 0 then 1.0 * top_value_rows / non_null_rows end as top_value_share,
+        case when non_null_rows > 0 then {{ divide('top_value_rows', 'non_null_rows') }} end as top_value_share,
         {{ feature_uninformative_reason('source_has_rows', 'source_label') }} is null as is_informative,
         cast({{ feature_uninformative_reason('source_has_rows', 'source_label') }} as {{ text_type }}) as reason,
         column_position

@@ -179,3 +179,8 @@ def test_to_pandas_reads_spark_and_duckdb_frames(spark_session):
     assert len(frame) == spark_session.table("audience.stg_shop__orders").count() > 0
     with pytest.raises(TypeError, match="list"):
         to_pandas([1, 2])
+    # a DECIMAL becomes the float64 DuckDB gives, not an object column of Decimal values
+    sql = "select cast(x as decimal(38, 9)) as amount from (values (1.125), (2.5), (null)) as t(x)"
+    on_spark, on_duckdb = to_pandas(spark_session.sql(sql)), to_pandas(duckdb.sql(sql))
+    assert on_spark["amount"].dtype == on_duckdb["amount"].dtype == "float64"
+    pd.testing.assert_frame_equal(on_spark, on_duckdb)

@@ -106,11 +106,11 @@ final as (
         {{ dbt.datediff('last_visit_at', 'as_of_date', 'day') }} as days_since_last_visit,
         emails_received,
         case
-            when emails_received > 0 then least(1.0, emails_opened * 1.0 / emails_received)
+            when emails_received > 0 then least(1.0, {{ divide('emails_opened', 'emails_received') }})
             else 0.0
         end as email_open_rate,
         case
-            when emails_received > 0 then least(1.0, emails_clicked * 1.0 / emails_received)
+            when emails_received > 0 then least(1.0, {{ divide('emails_clicked', 'emails_received') }})
             else 0.0
         end as email_click_rate,
         nps_score,
@@ -124,19 +124,19 @@ final as (
             {{ sql_string(var('default_currency')) }}
         ) as revenue_currency,
         unconverted_order_count,
-        case when converted_order_count > 0 then total_revenue / converted_order_count end as avg_order_value,
+        case when converted_order_count > 0 then {{ divide('total_revenue', 'converted_order_count') }} end as avg_order_value,
         first_order_at,
         last_order_at,
         {{ dbt.datediff('last_order_at', 'as_of_date', 'day') }} as recency_days,
         {{ dbt.datediff('coalesce(first_order_at, signup_at)', 'as_of_date', 'day') }} as tenure_days,
         case
             when order_count > 0
-                then order_count * 30.0 / greatest({{ dbt.datediff('first_order_at', 'as_of_date', 'day') }}, 30)
+                then {{ divide('order_count * 30', 'greatest(' ~ dbt.datediff('first_order_at', 'as_of_date', 'day') ~ ', 30)') }}
             else 0.0
         end as purchase_frequency,
         case
             when order_count = 0 then null
-            when gross_revenue + total_discount > 0 then total_discount / (gross_revenue + total_discount)
+            when gross_revenue + total_discount > 0 then {{ divide('total_discount', 'gross_revenue + total_discount') }}
             else 0.0
         end as discount_share,
         categories_bought,

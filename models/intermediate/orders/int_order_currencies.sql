@@ -35,7 +35,7 @@ ranked as (
     select
         *,
         row_number() over (order by order_count desc, currency) as currency_rank,
-        order_count * 1.0 / sum(order_count) over () as order_share
+        {{ divide('order_count', 'sum(order_count) over ()') }} as order_share
     from by_currency
 ),
 

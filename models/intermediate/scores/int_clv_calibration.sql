@@ -31,7 +31,7 @@ final as (
         calibration.t_weeks,
         calibration.monetary_value,
         coalesce(holdout.holdout_purchases, 0) as holdout_purchases,
-        {{ var('clv_holdout_days') }} / 7.0 as holdout_weeks
+        {{ divide(var('clv_holdout_days'), 7) }} as holdout_weeks
     from calibration
     left join holdout on calibration.person_id = holdout.person_id
 )

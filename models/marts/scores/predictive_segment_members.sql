@@ -38,13 +38,14 @@ population as (
     from scores
 ),
 
+{# nullif: over no failed gate, DuckDB's string_agg gives null, Spark's array_join an empty string -#}
 gate_note as (
     select
-        {{ dbt.listagg(
+        nullif({{ dbt.listagg(
             "model_name || ' ' || gate || ' ' || status || ' (' || detail || ')'",
             "'; '",
             "order by model_name, gate"
-        ) }} as failed_gates
+        ) }}, '') as failed_gates
     from gates
     where not passed
 ),
