@@ -39,6 +39,8 @@ class SparkBuild:
 
     steps: list[tuple[str, int, float, str]] = field(default_factory=list)
     results: list[dict] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)  # the project as `dbt parse` read it
+    python_models: list[str] = field(default_factory=list)  # unique ids, run by the harness
 
     @property
     def ok(self) -> bool:
@@ -131,14 +133,14 @@ def _dbt(args: list[str], env: dict[str, str], project_dir: Path, work: Path) ->
     return proc.returncode, (proc.stdout + proc.stderr)[-6000:]
 
 
-def build_on_spark(env: dict[str, str], project_dir: Path, work: Path, unit_tests: bool = True) -> SparkBuild:
+def build_on_spark(env: dict[str, str], project_dir: Path, work: Path) -> SparkBuild:
     """The whole project on local Spark, Python models run as a Databricks submission would.
-    `unit_tests=False` leaves the dbt unit tests out (for a caller that runs them elsewhere).
 
     Per round of Python models: `dbt build` of the SQL models they need that are not built
     yet (Python models excluded), then the round's models in one Python process with its own
     SparkSession (the Hive metastore is an embedded Derby database, which one process holds
-    at a time). At the end `dbt build` of everything else and `dbt test` of the Python models.
+    at a time). At the end `dbt build` of everything else, then `dbt test` of the data tests
+    not run yet: the Python models' own, and those whose parents were built in different rounds.
     """
     build = SparkBuild()
 
@@ -148,9 +150,8 @@ def build_on_spark(env: dict[str, str], project_dir: Path, work: Path, unit_test
 
     def dbt_step(name: str, args: list[str]) -> bool:
         start = time.monotonic()
-        extra = [] if unit_tests or args[0] == "parse" else ["--exclude-resource-type", "unit_test"]
-        if args[0] == "build":  # a test runs in the round that builds the last of its parents
-            extra += ["--indirect-selection", "buildable"]
+        # a test runs in the round that builds the last of its parents
+        extra = ["--indirect-selection", "buildable"] if args[0] == "build" else []
         rc, out = _dbt(args + extra, env, project_dir, work)
         results = work / "target" / "run_results.json"
         if args[0] in ("build", "test") and results.exists():
@@ -163,6 +164,7 @@ def build_on_spark(env: dict[str, str], project_dir: Path, work: Path, unit_test
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     rounds = python_rounds(manifest)
     python = [n["name"] for batch in rounds for n in batch]
+    build.manifest, build.python_models = manifest, [n["unique_id"] for batch in rounds for n in batch]
     built: list[str] = []  # selectors of what is built
     for batch in rounds:
         wanted = [f"+{n['name']}" for n in batch]
@@ -180,7 +182,13 @@ def build_on_spark(env: dict[str, str], project_dir: Path, work: Path, unit_test
             return build
         built += wanted
     dbt_step("dbt build (every other node)", ["build", "--exclude", *python, *built])
-    dbt_step("dbt test (the Python models' data tests)", ["test", "--select", *python])
+    # the Python models' data tests, and tests whose parents were built in different rounds
+    # (no single `dbt build` above selected all their parents)
+    ran = {r["unique_id"] for r in build.results}
+    left = sorted(n["name"] for uid, n in manifest["nodes"].items()
+                  if uid.startswith("test.") and uid not in ran)
+    if left:
+        dbt_step("dbt test (the data tests not run yet)", ["test", "--select", *left])
     return build
 
 

@@ -9,10 +9,11 @@ Two builds of the same 200 generated customers:
   written as the model's table. Every Python model's table equals DuckDB's row for row, so the
   fits, scores and personas are the same code path on both engines, reading refs through
   `audience.dbt_frames`.
-- Spark, the whole project (`build_on_spark`: SQL models by `dbt build --target spark`, the
-  Python models in between), whose marts are compared with DuckDB's: customer_profiles, RFM,
-  cluster assignments, rule and trigger memberships, dq_reconciliation; and `audience export`
-  writes the activation files from the Spark tables.
+- Spark, the whole project from the raw tables (`build_on_spark`: SQL models, seeds, the
+  snapshot, every data test and dbt unit test by `dbt build --target spark`, the Python models
+  in between), whose marts are compared with DuckDB's row for row (COMPARED_MARTS: profiles,
+  RFM, clusters, scores, rule, predictive and trigger memberships, the reconciliation); and
+  `audience export` writes the same activation files from the Spark tables.
 
 Skipped in the plain `make test` (AUDIENCE_TEST_SPARK unset).
 """
@@ -158,16 +159,10 @@ def test_python_model_on_spark_equals_duckdb(model, python_models_on_spark, duck
                                   comparable_frame(without_timings(on_duckdb)), check_dtype=False)
 
 
-# The whole project on Spark takes far longer than the parts above (every data test of every
-# model, one Spark job each); it runs when AUDIENCE_TEST_SPARK_FULL=1 is set as well.
-whole_project = pytest.mark.skipif(
-    os.environ.get("AUDIENCE_TEST_SPARK_FULL") != "1",
-    reason="the whole-project Spark build runs with AUDIENCE_TEST_SPARK_FULL=1 (docs/engines.md)",
-)
-
 # marts compared row for row between the two whole builds (every column)
-COMPARED_MARTS = ["customer_profiles", "int_customer_rfm", "customer_clusters", "rule_segment_members",
-                  "trigger_segment_members", "dq_reconciliation"]
+COMPARED_MARTS = ["customer_profiles", "int_customer_rfm", "customer_clusters", "customer_scores",
+                  "rule_segment_members", "predictive_segment_members", "trigger_segment_members",
+                  "segment_membership", "dq_reconciliation"]
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +174,7 @@ def spark_full_build(tmp_path_factory, raw_dir):
     load = subprocess.run([sys.executable, "-m", "audience.spark_load", "--raw", str(raw_dir)],
                           env=env, cwd=PROJECT_DIR, capture_output=True, text=True)
     assert load.returncode == 0, (load.stdout + load.stderr)[-6000:]
-    build = build_on_spark(env, PROJECT_DIR, work, unit_tests=False)  # test_spark.py runs them
+    build = build_on_spark(env, PROJECT_DIR, work)
     export = subprocess.run(
         [sys.executable, "-m", "audience.cli", "export", "--target", "spark", "--out", str(work / "exports")],
         env=env, cwd=PROJECT_DIR, capture_output=True, text=True,
@@ -191,7 +186,6 @@ def spark_full_build(tmp_path_factory, raw_dir):
     return build, export, work / "exports", tables
 
 
-@whole_project
 def test_whole_project_builds_on_spark(spark_full_build):
     build, _, _, _ = spark_full_build
     assert build.ok, "\n\n".join(build.failures())
@@ -201,9 +195,15 @@ def test_whole_project_builds_on_spark(spark_full_build):
     built = {r["unique_id"] for r in build.results}
     assert "snapshot.audience.segment_membership_snapshot" in built
     assert "model.audience.segment_transitions" in built
+    # every SQL model, seed, snapshot, data test and dbt unit test of the project ran through
+    # dbt (and passed, above); the Python models ran through the harness
+    nodes = [*build.manifest["nodes"], *build.manifest["unit_tests"]]
+    for kind in ("model", "seed", "snapshot", "test", "unit_test"):
+        expected = {uid for uid in nodes if uid.startswith(kind + ".")} - set(build.python_models)
+        assert expected, kind
+        assert expected <= built, f"{kind} not run on Spark: {sorted(expected - built)[:10]}"
 
 
-@whole_project
 @pytest.mark.parametrize("table", COMPARED_MARTS)
 def test_marts_equal_across_engines(table, spark_full_build, duckdb_build):
     build, _, _, tables = spark_full_build
@@ -217,7 +217,6 @@ def test_marts_equal_across_engines(table, spark_full_build, duckdb_build):
     )
 
 
-@whole_project
 def test_audience_export_from_spark_writes_the_duckdb_files(spark_full_build, duckdb_build):
     build, export, spark_exports, _ = spark_full_build
     assert build.ok and export.returncode == 0, (export.stdout + export.stderr)[-4000:]
