@@ -17,8 +17,9 @@ Steps:
    compute as of the same day.
 4. Every relation present in both warehouses (every schema but `raw`) is compared row for row,
    order-independent (`except all` both ways, so duplicates count), on the columns both sides
-   have minus the ignored ones (`_loaded_at`, and any --ignore-column). Floating-point columns
-   are rounded to --float-digits significant digits first.
+   have minus the ignored ones (the build's own moments, DEFAULT_IGNORED, and any
+   --ignore-column). Floating-point columns are rounded to --float-digits significant digits
+   first.
 
 The table printed has one line per relation: equal, different (with the rows only on each side
 and the columns whose values differ), only-before or only-after. The exit status is 1 when a
@@ -43,9 +44,13 @@ ROOT = Path(__file__).resolve().parents[1]
 DBT = str(Path(sys.executable).with_name("dbt"))
 AUDIENCE = str(Path(sys.executable).with_name("audience"))
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
-# the build's own moment: load and run times, snapshot validity, transition time and its id
+# the build's own moment: load, write and run times, when an identity link was added or
+# removed, snapshot validity, transition time and its id
 DEFAULT_IGNORED = (
     "_loaded_at",
+    "_written_at",
+    "added_at",
+    "removed_at",
     "loaded_at",
     "last_loaded_at",
     "generated_at",
