@@ -36,9 +36,9 @@ joined as (
         clv.expected_avg_order_value,
         clv.clv,
         clv_inputs.frequency as clv_frequency,
-        cast(clv_inputs.recency_weeks as {{ type_double() }}) as clv_recency_weeks,
-        cast(clv_inputs.t_weeks as {{ type_double() }}) as clv_t_weeks,
-        cast(clv_inputs.monetary_value as {{ type_double() }}) as clv_monetary_value,
+        clv_inputs.recency_weeks as clv_recency_weeks,
+        clv_inputs.t_weeks as clv_t_weeks,
+        clv_inputs.monetary_value as clv_monetary_value,
         churn.churn_top_features
     from profiles
     inner join clv on profiles.person_id = clv.person_id
